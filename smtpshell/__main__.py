@@ -1,0 +1,3 @@
+from smtpshell.cli import main
+
+raise SystemExit(main())

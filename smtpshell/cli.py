@@ -1,0 +1,60 @@
+"""Command-line entry point: routes to a subcommand, importing it lazily so `smtpshell explain` starts fast.
+
+Each subcommand module owns its arguments and exposes ``main(argv: list[str]) -> int``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "explain": ("smtpshell.explain.command", "explain a reply code, enhanced code, keyword, command or transcript"),
+    "serve": ("smtpshell.net.serve_command", "run the sandbox SMTP server in the foreground for any client"),
+    "probe": ("smtpshell.net.probe_command", "report what a real SMTP server supports (sends no mail)"),
+    "connect": ("smtpshell.shell_command", "open the shell on a real server: connect HOST[:PORT]"),
+    "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
+    "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+}
+
+USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]
+       smtpshell SUBCOMMAND [args]
+
+With no subcommand, smtpshell opens the shell on its built-in sandbox server
+(the full-screen UI, or a plain prompt with --plain).
+
+subcommands:
+{subcommands}
+
+Run `smtpshell SUBCOMMAND --help` for a subcommand's options, `smtpshell --help-shell` for the shell's."""
+
+
+def usage() -> str:
+    lines = [f"  {name:<9} {summary}" for name, (_, summary) in SUBCOMMANDS.items()]
+    return USAGE.format(subcommands="\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    if args and args[0] in ("-V", "--version"):
+        from smtpshell import __version__
+
+        print(f"smtpshell {__version__}")
+        return 0
+    if args and args[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[args[0]][0])
+        result: int = module.main(args)
+        return result
+    if args and not args[0].startswith("-"):
+        print(f"smtpshell: unknown subcommand {args[0]!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module("smtpshell.shell_command")
+    shell_result: int = module.main(["shell", *args])
+    return shell_result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Explanations: knowledge of SMTP as data files, and `explain(...)` turning a reply into a lesson."""

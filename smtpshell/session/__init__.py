@@ -1,0 +1,1 @@
+"""The shell engine both front ends share: a user line in, what to send and transcript records out."""

@@ -1,0 +1,54 @@
+"""Transcript records: what the engine tells any front end (and the lesson runner) happened.
+
+Rule: records are plain data, complete enough to render without asking the engine anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from smtpshell.explain.model import Explanation
+from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.replies import Reply
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One thing the client sent (or the greeting) and the reply it got."""
+
+    index: int
+    command: str  # as shown and saved: AUTH secrets redacted; a pseudo-command for the greeting or DATA end
+    reply: Reply | None  # None when the connection dropped before a reply
+    explanation: Explanation | None
+    state: ClientState  # the client's view of the session after this reply
+    tls: bool  # the exchange went over TLS
+    sent_at: float
+    replied_at: float | None
+    server_reason: str | None = None  # from the sandbox: the rule that produced the reply
+    kind: Literal["greeting", "command", "data", "auth"] = "command"
+    payload_lines: tuple[str, ...] = ()  # the message as sent, for DATA and BDAT (dot-stuffed for DATA)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the shell itself says: meta-command output, a warning, an explained error."""
+
+    level: Literal["info", "warning", "error"]
+    text: str
+    detail: str = ""
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class ConnectionChange:
+    """Connected, upgraded to TLS, or disconnected."""
+
+    event: Literal["connected", "tls", "disconnected"]
+    target: str  # "sandbox" or "host:port"
+    detail: str = ""
+    tls_info: dict[str, str] = field(default_factory=dict)
+    at: float = 0.0
+
+
+Record = Exchange | Notice | ConnectionChange
