@@ -63,13 +63,19 @@ class FaultRule:
 
 PRESETS: dict[str, tuple[str, str, str]] = {
     # name: (verb, reply, what it shows)
-    "greylist": ("RCPT", "451 4.7.1 Greylisted: this is a first attempt, please try again later",
-                 "the first attempt of each client/sender/recipient is refused for now, the retry accepted"),
+    "greylist": (
+        "RCPT",
+        "451 4.7.1 Greylisted: this is a first attempt, please try again later",
+        "the first attempt of each client/sender/recipient is refused for now, the retry accepted",
+    ),
     "mailbox-full": ("RCPT", "452 4.2.2 Mailbox full", "the recipient's mailbox is over its quota"),
     "unknown-user": ("RCPT", "550 5.1.1 User unknown", "the recipient does not exist"),
     "relay-denied": ("RCPT", "554 5.7.1 Relay access denied", "the server will not relay to that address"),
-    "rate-limit": ("MAIL", "421 4.7.0 Too many messages from you, slow down; closing connection",
-                   "the server limits how fast a client may send and hangs up"),
+    "rate-limit": (
+        "MAIL",
+        "421 4.7.0 Too many messages from you, slow down; closing connection",
+        "the server limits how fast a client may send and hangs up",
+    ),
 }
 
 
@@ -113,8 +119,14 @@ def preset_rule(spec: str) -> FaultRule:
         raise FaultError(f"unknown fault {name!r}; known faults: {known}")
     verb, reply, _ = PRESETS[name]
     spec_reply = ReplySpec.parse(reply)
-    return FaultRule(verb, arg or "*", spec_reply, greylist=name == "greylist",
-                     disconnect=spec_reply.code == 421, name=name)
+    return FaultRule(
+        verb,
+        arg or "*",
+        spec_reply,
+        greylist=name == "greylist",
+        disconnect=spec_reply.code == 421,
+        name=name,
+    )
 
 
 def _verb(text: str) -> str:
@@ -133,8 +145,9 @@ def rules_from_table(entries: list[dict[str, object]], origin: str = "faults") -
         where = f"{origin}: fault #{index}"
         unknown = set(entry) - _RULE_KEYS
         if unknown:
-            raise FaultError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(_RULE_KEYS))}")
+            raise FaultError(
+                f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_RULE_KEYS))}"
+            )
         try:
             if "preset" in entry:
                 rule = preset_rule(str(entry["preset"]))

@@ -104,8 +104,7 @@ def parse_path_argument(argument: str, prefix: str) -> PathArgument:
         raise GrammarError(f"expected {prefix}<address>", "5.5.4")
     rest = match["rest"]
     if not rest.startswith("<"):
-        raise GrammarError(f"the address after {prefix} must be in angle brackets: {prefix}<user@domain>",
-                           "5.5.4")
+        raise GrammarError(f"the address after {prefix} must be in angle brackets: {prefix}<user@domain>", "5.5.4")
     close = rest.find(">")
     if close < 0:
         raise GrammarError("the address has a '<' but no closing '>'", "5.5.4")
