@@ -79,6 +79,7 @@ ENHANCED_CODES: dict[str, str] = {
     "X.1.8": "Bad sender's system address",
     "X.2.2": "Mailbox full",
     "X.3.0": "Other or undefined mail system status",
+    "X.3.2": "System not accepting network messages",
     "X.3.4": "Message too big for system",
     "X.4.2": "Bad connection",
     "X.4.3": "Directory server failure",

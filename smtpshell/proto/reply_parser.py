@@ -25,8 +25,21 @@ class ReplyParser:
         self._max_line = max_line
 
     def feed(self, data: bytes) -> list[Reply]:
-        self._buffer += data
+        """Take ``data`` and return every reply it completes."""
+        self.receive(data)
         replies: list[Reply] = []
+        while (reply := self.next_reply()) is not None:
+            replies.append(reply)
+        return replies
+
+    def receive(self, data: bytes) -> None:
+        self._buffer += data
+
+    def next_reply(self) -> Reply | None:
+        """The next complete reply, or None until more bytes arrive.
+
+        Taking replies one at a time lets a client stop after STARTTLS's 220 and discard whatever followed it.
+        """
         while True:
             end = self._buffer.find(b"\n")
             if end < 0:
@@ -35,7 +48,7 @@ class ReplyParser:
                         f"the server sent a reply line over {self._max_line} octets without ending it "
                         "(RFC 5321 §4.5.3.1.5 allows 512)"
                     )
-                return replies
+                return None
             raw = bytes(self._buffer[: end + 1])
             del self._buffer[: end + 1]
             if len(raw) > self._max_line:
@@ -44,7 +57,7 @@ class ReplyParser:
                 )
             reply = self._line(raw.rstrip(b"\r\n"))
             if reply is not None:
-                replies.append(reply)
+                return reply
 
     @property
     def buffered(self) -> int:
