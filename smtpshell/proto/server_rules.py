@@ -8,47 +8,36 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smtpshell.proto import server_replies as R
 from smtpshell.proto.commands import COMMANDS, Param
 from smtpshell.proto.events import Envelope
 from smtpshell.proto.framing import DataReader
 from smtpshell.proto.grammar import CommandLine, check_mailbox, is_domain, is_xtext
+from smtpshell.proto.server_replies import ServerReply
 
 if TYPE_CHECKING:
     from smtpshell.proto.server import ServerConnection
 
-ReplyParts = tuple[int, str | None, str | list[str], str]  # code, enhanced, text, reason
+Judgement = tuple[ServerReply, str, list[str] | None]  # reply, reason, the lines of a multi-line reply
 
 
 @dataclass
 class Refusal:
-    code: int
-    enhanced: str
-    text: str
-    reason: str
-
-    @property
-    def reply(self) -> tuple[int, str, str]:
-        return self.code, self.enhanced, self.text
-
-
-@dataclass
-class Verdict:
-    code: int
-    enhanced: str
-    text: str
+    reply: ServerReply
     reason: str
 
 
 OBSOLETE_TEXT: dict[str, tuple[str, str]] = {
     "TURN": (
         "TURN is obsolete and disabled; use ETRN",
-        "TURN let the client and server swap roles, so anyone claiming a domain could collect its mail "
-        "without proof; RFC 2821 removed it and ETRN (RFC 1985) replaced it",
+        "TURN let the client and server swap roles, so anyone claiming a domain could collect its mail without "
+        "proof; RFC 2821 removed it and ETRN (RFC 1985) replaced it",
     ),
     **{
         verb: (
             "Command removed from SMTP",
-            f"{verb} (deliver to a user's terminal) was dropped by RFC 5321 because nobody implemented it safely",
+            f"{verb} (deliver to a user's terminal) was dropped by RFC 5321 "
+            "because it was rarely implemented and easily abused",
         )
         for verb in ("SEND", "SOML", "SAML")
     },
@@ -70,21 +59,19 @@ def check_params(
     accepted: dict[str, str | None] = {}
     for name, value in given:
         if name in accepted:
-            return Refusal(501, "5.5.4", f"Duplicate parameter {name}", f"{verb} refused: {name} given twice")
+            return Refusal(R.DUPLICATE_PARAMETER.format(name=name), f"{verb} refused: {name} given twice")
         param = known.get(name)
         if param is None:
             return Refusal(
-                555,
-                "5.5.4",
-                f"Unsupported parameter {name}",
+                R.UNKNOWN_PARAMETER.format(name=name),
                 f"{verb} refused: {name} is not a parameter this server knows for {verb}",
             )
         if not server.offers(param.keyword):
             why = "a HELO session has no extensions" if not server.esmtp else f"{param.keyword} is not advertised"
-            return Refusal(555, "5.5.4", f"Unsupported parameter {name}", f"{verb} refused: {name}: {why}")
+            return Refusal(R.UNKNOWN_PARAMETER.format(name=name), f"{verb} refused: {name}: {why}")
         problem = _value_problem(server, param, value)
         if problem:
-            return Refusal(501, "5.5.4", f"Bad value for {name}", f"{verb} refused: {name}: {problem}")
+            return Refusal(R.BAD_PARAMETER_VALUE.format(name=name), f"{verb} refused: {name}: {problem}")
         accepted[name] = value.upper() if value and param.choices else value
     return accepted
 
@@ -125,77 +112,55 @@ def _value_problem(server: ServerConnection, param: Param, value: str | None) ->
     return None
 
 
-def judge_recipient(server: ServerConnection, address: str, *, utf8: bool) -> Verdict:
+def judge_recipient(server: ServerConnection, address: str, *, utf8: bool) -> tuple[ServerReply, str]:
     policy = server.policy
     if address.lower() == "postmaster":  # RFC 5321 §4.1.1.3: accepted without a domain
-        return Verdict(250, "2.1.5", "Ok", "RCPT accepted: postmaster must always be reachable (RFC 5321 §4.5.1)")
+        return R.RECIPIENT_OK, "RCPT accepted: postmaster must always be reachable (RFC 5321 §4.5.1)"
     problem = check_mailbox(address, utf8=True) if address else "the null path <> is only for MAIL FROM"
     if problem:
-        return Verdict(501, "5.1.3", f"Bad recipient address syntax: <{address[:100]}>", f"RCPT refused: {problem}")
+        return R.BAD_RECIPIENT.format(address=address[:100]), f"RCPT refused: {problem}"
     if not address.isascii() and not utf8:
-        return Verdict(
-            553,
-            "5.6.7",
-            "Non-ASCII recipient requires SMTPUTF8",
-            "RCPT refused: a UTF-8 address needs MAIL FROM with the SMTPUTF8 parameter (RFC 6531)",
-        )
+        return R.UTF8_RECIPIENT, "RCPT refused: a UTF-8 address needs MAIL FROM with SMTPUTF8 (RFC 6531)"
     local, _, domain = address.rpartition("@")
     if not policy.is_local_domain(domain):
         if server.authenticated:
-            return Verdict(
-                250,
-                "2.1.5",
-                "Ok",
-                f"RCPT accepted for relaying because you authenticated as {server.authenticated!r}; "
-                "the sandbox only captures it, nothing is sent out",
+            return R.RECIPIENT_OK, (
+                f"RCPT accepted for relaying because you authenticated as "
+                f"{server.authenticated!r}; the sandbox only captures it, nothing is sent out"
             )
-        return Verdict(
-            554,
-            "5.7.1",
-            f"<{address}>: Relay access denied",
-            f"RCPT refused: {domain} is not a domain of this server and the client has not "
-            "authenticated, so accepting would make it an open relay",
+        return R.RELAY_DENIED.format(address=address), (
+            f"RCPT refused: {domain} is not a domain of this server and the client has not authenticated, so "
+            "accepting would make it an open relay"
         )
     key = local.lower()
     if key in policy.mailboxes:
-        return Verdict(250, "2.1.5", "Ok", f"RCPT accepted: {key}@{domain} is a mailbox here")
+        return R.RECIPIENT_OK, f"RCPT accepted: {key}@{domain} is a mailbox here"
     if key in policy.lists:
-        return Verdict(250, "2.1.5", "Ok", f"RCPT accepted: {key}@{domain} is a mailing list here")
-    return Verdict(
-        550,
-        "5.1.1",
-        f"<{address}>: Recipient address rejected: User unknown",
-        f"RCPT refused: there is no mailbox {local!r} on {domain} (VRFY or EXPN can tell)",
+        return R.RECIPIENT_OK, f"RCPT accepted: {key}@{domain} is a mailing list here"
+    return R.USER_UNKNOWN.format(address=address), (
+        f"RCPT refused: there is no mailbox {local!r} on {domain} (VRFY or EXPN can tell)"
     )
 
 
 def judge_content(server: ServerConnection, reader: DataReader) -> Refusal | None:
-    policy = server.policy
-    if policy.reject_bare_newlines and (reader.bare_lf or reader.bare_cr):
+    if server.policy.reject_bare_newlines and (reader.bare_lf or reader.bare_cr):
         kind = "LF" if reader.bare_lf else "CR"
         return Refusal(
-            554,
-            "5.6.0",
-            f"Message refused: bare {kind} in message data",
-            f"the message holds a bare {kind}; only <CR><LF> ends a line (RFC 5321 §2.3.8), and "
-            "servers that guess otherwise can be fooled into reading a second, smuggled message "
-            "(SMTP smuggling); the whole message was refused",
+            R.BARE_NEWLINE.format(kind=kind),
+            (
+                f"the message holds a bare {kind}; only <CR><LF> ends a line (RFC 5321 §2.3.8), and servers that "
+                "guess otherwise can be fooled into reading a second, smuggled message (SMTP smuggling); the whole "
+                "message was refused"
+            ),
         )
     if reader.long_line:
         return Refusal(
-            500,
-            "5.5.2",
-            "Line too long",
+            R.LINE_TOO_LONG,
             f"a line of the message is over {reader.text_line_limit} octets with CRLF "
             "(RFC 5321 §4.5.3.1.6); the whole message was refused",
         )
     if reader.too_big:
-        return Refusal(
-            552,
-            "5.3.4",
-            "Message size exceeds fixed limit",
-            f"the message is {reader.size} octets; this server's limit is {reader.size_limit}",
-        )
+        return Refusal(R.SIZE_EXCEEDED, f"the message is {reader.size} octets; the limit here is {reader.size_limit}")
     return None
 
 
@@ -218,7 +183,7 @@ def trace_headers(server: ServerConnection, envelope: Envelope, queue_id: str, p
     return f"Return-Path: <{envelope.sender}>\r\n{received}".encode("utf-8", "surrogateescape")
 
 
-def _directory_key(server: ServerConnection, argument: str) -> tuple[str, str] | None:
+def _directory_key(server: ServerConnection, argument: str) -> tuple[str, str]:
     """(local part, domain) for a VRFY/EXPN argument: ``alice``, ``alice@sandbox.test``, ``<…>``, a name."""
     text = argument.strip().strip("<>").strip()
     if "@" in text:
@@ -231,68 +196,52 @@ def _directory_key(server: ServerConnection, argument: str) -> tuple[str, str] |
     return text.lower(), policy.domains[0]
 
 
-def verify(server: ServerConnection, argument: str) -> ReplyParts:
+def verify(server: ServerConnection, argument: str) -> Judgement:
     policy = server.policy
     if not argument:
-        return 501, "5.5.4", "Syntax: VRFY address", "VRFY needs a user name or an address"
+        return R.SYNTAX.format(usage="VRFY address"), "VRFY needs a user name or an address", None
     if not policy.vrfy:
         return (
-            252,
-            "2.5.0",
-            "Cannot VRFY user, but will accept message and attempt delivery",
-            "VRFY is switched off, as on most servers: it would let anyone harvest valid addresses; "
-            "252 neither confirms nor denies (RFC 5321 §3.5.3)",
+            R.VRFY_CANNOT,
+            (
+                "VRFY is switched off, as on most servers: it would let anyone harvest valid "
+                "addresses; 252 neither confirms nor denies (RFC 5321 §3.5.3)"
+            ),
+            None,
         )
-    key = _directory_key(server, argument)
-    assert key is not None
-    local, domain = key
+    local, domain = _directory_key(server, argument)
     if not policy.is_local_domain(domain):
-        return (
-            252,
-            "2.5.0",
-            f"Cannot VRFY <{local}@{domain}>: not a local domain",
-            "VRFY only knows local mailboxes",
-        )
+        return R.VRFY_NOT_LOCAL.format(address=f"{local}@{domain}"), "VRFY only knows local mailboxes", None
     if local in policy.mailboxes:
-        return (
-            250,
-            "2.1.5",
-            f"{policy.mailboxes[local]} <{local}@{domain}>",
-            f"VRFY: {local} is a mailbox on {domain}",
-        )
+        text = f"{policy.mailboxes[local]} <{local}@{domain}>"
+        return R.VRFY_OK.format(text=text), f"VRFY: {local} is a mailbox on {domain}", None
     if local in policy.lists:
-        return (
-            250,
-            "2.1.5",
-            f"{local}@{domain} is a mailing list; EXPN shows its members",
-            f"VRFY: {local} is a mailing list",
-        )
-    return 550, "5.1.1", f"<{local}@{domain}>: User unknown", f"VRFY: no mailbox {local!r} on {domain}"
+        text = f"{local}@{domain} is a mailing list; EXPN shows its members"
+        return R.VRFY_OK.format(text=text), f"VRFY: {local} is a mailing list", None
+    return R.NO_SUCH_USER.format(address=f"{local}@{domain}"), f"VRFY: no mailbox {local!r} on {domain}", None
 
 
-def expand(server: ServerConnection, argument: str) -> ReplyParts:
+def expand(server: ServerConnection, argument: str) -> Judgement:
     policy = server.policy
     if not policy.expn:
         return (
-            502,
-            "5.5.1",
-            "EXPN is disabled",
-            "EXPN is switched off, as on most servers: it would reveal who is on every mailing list",
+            R.EXPN_DISABLED,
+            ("EXPN is switched off, as on most servers: it would reveal who is on every mailing list"),
+            None,
         )
     if not argument:
-        return 501, "5.5.4", "Syntax: EXPN list", "EXPN needs the name of a mailing list"
-    key = _directory_key(server, argument)
-    assert key is not None
-    local, domain = key
-    if policy.is_local_domain(domain) and local in policy.lists:
+        return R.SYNTAX.format(usage="EXPN list"), "EXPN needs the name of a mailing list", None
+    local, domain = _directory_key(server, argument)
+    local_domain = policy.is_local_domain(domain)
+    if local_domain and local in policy.lists:
         members = [f"{policy.mailboxes.get(m, m)} <{m}@{domain}>" for m in policy.lists[local]]
-        return 250, "2.1.5", members, f"EXPN: {local} is a list of {len(members)} members"
-    if policy.is_local_domain(domain) and local in policy.mailboxes:
-        return 550, "5.1.1", f"{local}@{domain} is a mailbox, not a mailing list", "EXPN expands lists only"
-    return 550, "5.1.1", f"<{local}@{domain}>: no such mailing list", f"EXPN: no list {local!r} here"
+        return R.VRFY_OK, f"EXPN: {local} is a list of {len(members)} members", members
+    if local_domain and local in policy.mailboxes:
+        return R.NOT_A_LIST.format(address=f"{local}@{domain}"), "EXPN expands mailing lists only", None
+    return R.NO_SUCH_LIST.format(address=f"{local}@{domain}"), f"EXPN: no list {local!r} here", None
 
 
-def help_reply(server: ServerConnection, argument: str) -> ReplyParts:
+def help_reply(server: ServerConnection, argument: str) -> Judgement:
     topic = argument.strip().upper()
     if not topic:
         verbs = [
@@ -303,34 +252,26 @@ def help_reply(server: ServerConnection, argument: str) -> ReplyParts:
             " ".join(verbs),
             "HELP <command> shows one command's syntax; the shell's /explain goes further",
         ]
-        return 214, "2.0.0", lines, "HELP: the list comes from the command table"
+        return R.HELP, "HELP: the list comes from the command table", lines
     command = COMMANDS.get(topic)
     if command is None:
-        return 504, "5.5.1", f"HELP topic unknown: {topic[:40]}", "HELP knows the SMTP commands only"
-    lines = [f"{command.syntax}", f"{command.summary} ({command.rfc})"]
-    return 214, "2.0.0", lines, f"HELP {topic}: from the command table"
+        return R.HELP_UNKNOWN.format(topic=topic[:40]), "HELP knows the SMTP commands only", None
+    lines = [command.syntax, f"{command.summary} ({command.rfc})"]
+    return R.HELP, f"HELP {topic}: from the command table", lines
 
 
 _ETRN_ARG = re.compile(r"^[@#]?(.+)$")
 
 
-def etrn(server: ServerConnection, argument: str, *, in_transaction: bool) -> ReplyParts:
+def etrn(server: ServerConnection, argument: str) -> tuple[ServerReply, str]:
     if not server.offers("ETRN"):
-        return 502, "5.5.1", "Error: command not implemented", "ETRN is not offered in this session"
-    if in_transaction:
-        return (
-            503,
-            "5.5.1",
-            "Error: ETRN inside a transaction",
-            "ETRN is not allowed during a mail transaction",
-        )
+        return R.NOT_IMPLEMENTED, "ETRN is not offered in this session"
+    if server.in_transaction:
+        return R.OUT_OF_SEQUENCE.format(what="ETRN inside a transaction"), "ETRN is not allowed during a transaction"
     match = _ETRN_ARG.match(argument.strip())
     if not match or (not argument.startswith("#") and not is_domain(match[1])):
-        return 501, "5.5.4", "Syntax: ETRN domain", "ETRN needs a domain (or @domain, or #queue)"
-    return (
-        250,
-        "2.0.0",
-        f"Queuing for node {match[1]} started",
-        "ETRN accepted: a real server would now open a connection to that domain's server and send its queued "
-        "mail there; the sandbox keeps no queue, so nothing will come",
+        return R.SYNTAX.format(usage="ETRN domain"), "ETRN needs a domain (or @domain, or #queue)"
+    return R.ETRN_STARTED.format(node=match[1]), (
+        "ETRN accepted: a real server would now connect to that domain's server and send the mail it queued for "
+        "it; the sandbox keeps no queue, so nothing will come"
     )

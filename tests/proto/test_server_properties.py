@@ -145,3 +145,17 @@ def test_smuggling_with_rejection_off_still_one_message(ending: bytes) -> None:
     )
     _, delivered = _run([data], SandboxPolicy(reject_bare_newlines=False))
     assert len(delivered) == 1 and b"second" in delivered[0].content
+
+
+def test_server_reply_catalog_agrees_with_the_registry() -> None:
+    from smtpshell.proto.replies import EnhancedStatus
+    from smtpshell.proto.server_replies import catalog
+
+    for name, reply in catalog().items():
+        assert reply.code in BASIC_CODES, name
+        if reply.enhanced is not None:
+            status = EnhancedStatus.parse(reply.enhanced)
+            assert status is not None and status.generic in ENHANCED_CODES, name
+            assert status.klass == reply.code // 100, name
+        else:
+            assert reply.code // 100 == 3 or name in ("GREETING", "EHLO_OK"), name
