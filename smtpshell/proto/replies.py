@@ -71,6 +71,7 @@ BASIC_CODES: dict[int, tuple[str, str]] = {
 # covers the whole registry; a test checks that it agrees with these.
 ENHANCED_CODES: dict[str, str] = {
     "X.0.0": "Other undefined status",
+    "X.1.0": "Other address status",
     "X.1.1": "Bad destination mailbox address",
     "X.1.3": "Bad destination mailbox address syntax",
     "X.1.5": "Destination address valid",
