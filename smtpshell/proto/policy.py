@@ -47,7 +47,7 @@ class SandboxPolicy:
     max_errors: int = 10  # unknown or malformed commands before the server hangs up
     reject_bare_newlines: bool = True  # SMTP smuggling defence; a lesson may turn it off to show the danger
     command_timeout: float = 300.0  # RFC 5321 §4.5.3.2.7: at least 5 minutes awaiting a command
-    data_timeout: float = 180.0  # RFC 5321 §4.5.3.2.6: 3 minutes for each block of data
+    data_timeout: float = 180.0  # RFC 5321 §4.5.3.2.5: 3 minutes for each block of data
     faults: FaultPlan = field(default_factory=FaultPlan)
 
     def is_local_domain(self, domain: str) -> bool:

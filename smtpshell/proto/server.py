@@ -11,7 +11,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 
 from smtpshell.proto import server_replies as R
 from smtpshell.proto import server_rules as rules
@@ -469,7 +468,7 @@ class ServerConnection(AuthHandling):
         queue_id, now = self._new_id(), self.clock()
         protocol = rules.with_protocol(self, utf8="SMTPUTF8" in txn.params)
         envelope = Envelope(txn.sender, tuple(txn.recipients), dict(txn.params), dict(txn.rcpt_params))
-        trace = rules.trace_headers(self, envelope, queue_id, protocol, formatdate(now, localtime=False))
+        trace = rules.trace_headers(self, envelope, queue_id, protocol, rules.rfc5322_date(now))
         message = Message(
             queue_id, envelope, trace + content, self.helo or "", self.peer, self.tls, self.authenticated, now, protocol
         )

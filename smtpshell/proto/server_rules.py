@@ -5,6 +5,7 @@ HELP, and the trace headers it adds. Each returns the reply and the reason, so t
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -170,6 +171,17 @@ def with_protocol(server: ServerConnection, *, utf8: bool) -> str:
         return "SMTP"
     base = "UTF8SMTP" if utf8 else "ESMTP"
     return base + ("S" if server.tls else "") + ("A" if server.authenticated else "")
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc5322_date(seconds: float) -> str:
+    """An RFC 5322 date in UTC; written here because email.utils would pull the socket module into proto/."""
+    t = time.gmtime(seconds)
+    clock = f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+    return f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} {clock} +0000"
 
 
 def trace_headers(server: ServerConnection, envelope: Envelope, queue_id: str, protocol: str, date: str) -> bytes:
