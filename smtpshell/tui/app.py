@@ -1,0 +1,389 @@
+"""smtpshell's full-screen face: it lays out the panes, forwards what is typed to the engine and renders what
+the engine reports.
+
+Rule: the engine decides everything; the app only shows records and sends lines. Engine work runs in one worker,
+in the order the lines were typed, so the screen never waits on the network and lines never overtake each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.message import Message
+from textual.theme import Theme
+from textual.widgets import Footer, OptionList
+
+from smtpshell.session.meta_table import META_PREFIX, MetaCommand
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.tui.command_line import CommandLine
+from smtpshell.tui.composer import Composer
+from smtpshell.tui.explanation import ExplanationPane
+from smtpshell.tui.help_screen import HelpScreen
+from smtpshell.tui.lesson_pane import LessonPane
+from smtpshell.tui.mailbox import MailboxScreen
+from smtpshell.tui.palette import MetaCommandProvider
+from smtpshell.tui.server_view import ServerView
+from smtpshell.tui.status_bar import StatusBar
+from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
+from smtpshell.tui.transcript import Transcript
+
+if TYPE_CHECKING:
+    from smtpshell.proto.policy import SandboxPolicy
+    from smtpshell.session.engine import ShellEngine, Target
+
+NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
+Job = Callable[[], Awaitable[None]]
+
+
+class RecordArrived(Message):
+    def __init__(self, record: Record) -> None:
+        super().__init__()
+        self.record = record
+
+
+def explain_error(error: BaseException) -> Notice:
+    """An exception as a learner-readable notice: the client's own errors carry a headline and advice."""
+    headline = getattr(error, "headline", None)
+    advice = getattr(error, "advice", None)
+    if isinstance(headline, str) and headline:
+        return Notice("error", headline, advice if isinstance(advice, str) else "")
+    text = str(error) or type(error).__name__
+    return Notice(
+        "error",
+        f"Something went wrong: {text}",
+        f"({type(error).__name__}) The shell keeps running; try the command again, or /sandbox to start over.",
+    )
+
+
+class SMTPShellApp(App[int]):
+    TITLE = "smtpshell"
+    CSS_PATH = "smtpshell.tcss"
+    COMMANDS = App.COMMANDS | {MetaCommandProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "toggle_pane('explanation')", "Explain"),
+        Binding("f3", "mailbox", "Mailbox"),
+        Binding("f4", "toggle_pane('server-view')", "Server"),
+        Binding("f5", "toggle_pane('lesson')", "Lesson", show=False),
+        Binding("ctrl+t", "toggle_contrast", "Contrast"),
+        Binding("pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
+        Binding("pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
+        Binding("alt+up,ctrl+up", "step_selection(-1)", "Earlier reply", show=False),
+        Binding("alt+down,ctrl+down", "step_selection(1)", "Later reply", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        target: Target | None = None,
+        *,
+        lesson_id: str | None = None,
+        theme: str | None = None,
+        policy: SandboxPolicy | None = None,
+        data_dir: Path | None = None,
+        engine: ShellEngine | None = None,
+        clock: Callable[[float], str] | None = None,
+    ) -> None:
+        super().__init__()
+        for extra in THEMES:
+            self.register_theme(extra)
+        self._start_theme = theme or DEFAULT_THEME
+        self._previous_theme = DEFAULT_THEME
+        self._target = target
+        self._lesson_id = lesson_id
+        self._policy = policy
+        self._data_dir = data_dir
+        self._clock = clock
+        self._jobs: asyncio.Queue[Job] = asyncio.Queue()
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._thread_id = threading.get_ident()
+        self._mode = "command"
+        self._explanations = True
+        self._lesson_markdown = ""
+        self.engine: ShellEngine = engine if engine is not None else self._make_engine()
+        self.engine.on_record = self._record_from_engine
+        self.submit(self._start_engine)  # the first job: connect, and show the greeting
+
+    def _make_engine(self) -> ShellEngine:
+        from smtpshell.session.engine import ShellEngine
+
+        options: dict[str, Any] = {"policy": self._policy, "on_record": self._record_from_engine}
+        if self._data_dir is not None:
+            options["data_dir"] = self._data_dir
+        return ShellEngine(self._target, **options)
+
+    # ---- layout ---------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            yield Transcript(id="transcript")
+            with Vertical(id="side"):
+                yield LessonPane(id="lesson")
+                yield ExplanationPane(id="explanation")
+                yield ServerView(id="server-view")
+        yield Composer(id="composer")
+        yield CommandLine(self._completions, id="command-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
+        self.query_one(ServerView).display = False
+        self.query_one(Composer).display = False
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_changed(self.current_theme)
+        self.query_one(CommandLine).input.focus()
+        self._run_engine()
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.query_one(CommandLine).set_theme_variables(self.theme_variables)
+
+    def on_resize(self, event: Resize) -> None:
+        self.screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    # ---- the engine -----------------------------------------------------------------------------------------
+
+    def _completions(self, text: str) -> list[Any]:
+        return list(self.engine.completions(text))
+
+    def _record_from_engine(self, record: Record) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.post_message(RecordArrived(record))
+        else:
+            self.call_from_thread(self.post_message, RecordArrived(record))
+
+    def submit(self, job: Job) -> None:
+        self._pending += 1
+        self._idle.clear()
+        self._jobs.put_nowait(job)
+
+    async def wait_until_idle(self) -> None:
+        """Until every line sent so far has been handled and its records shown (tests wait on this)."""
+        await self._idle.wait()
+
+    @work(group="engine", exclusive=True, exit_on_error=False)
+    async def _run_engine(self) -> None:
+        while True:
+            job = await self._jobs.get()
+            self.query_one(StatusBar).busy = "waiting for the server…"
+            try:
+                await job()
+            except Exception as error:  # shown, never raised: the app must keep running
+                self.post_message(RecordArrived(explain_error(error)))
+            finally:
+                self._pending -= 1
+                self._after_step()
+                if self._pending == 0:
+                    self.query_one(StatusBar).busy = ""
+                    self.call_after_refresh(self._idle.set)
+
+    async def _start_engine(self) -> None:
+        await self.engine.start()
+        if self._lesson_id:
+            await self.engine.submit(f"{META_PREFIX}lesson {self._lesson_id}")
+
+    def _after_step(self) -> None:
+        engine = self.engine
+        command_line = self.query_one(CommandLine)
+        mode = engine.mode
+        if (mode, engine.prompt) != (command_line.mode, command_line.prompt):
+            command_line.set_mode(mode, engine.prompt)
+        composer = self.query_one(Composer)
+        # After 354 (not for a BDAT chunk, which is also typed in data mode) the composer offers the message.
+        if mode == "data" and self._mode != "data" and engine.state.in_data:
+            composer.open(engine.message_template())
+        elif mode != "data" and composer.display:
+            composer.close()
+            command_line.input.focus()
+        self.screen.set_class(composer.display, "-composing")
+        self._mode = mode
+        suggestion = engine.take_suggestion()
+        if suggestion is not None:
+            command_line.put(suggestion)
+        if engine.explanations != self._explanations:
+            self._explanations = engine.explanations
+            self.query_one(ExplanationPane).display = engine.explanations
+            self._fit_side()
+        self.query_one(StatusBar).update_state(self._target_label(), engine.state, engine.connected)
+        self._refresh_server_view()
+        self._refresh_lesson()
+        if engine.quit_requested:
+            self.run_worker(self.action_quit(), group="quit")
+
+    def _target_label(self) -> str:
+        return self.engine.target.describe()
+
+    def _refresh_server_view(self) -> None:
+        view = self.query_one(ServerView)
+        if view.display:
+            view.show(self.engine.server_log(this_connection=True) if self.engine.sandbox is not None else None)
+
+    def _refresh_lesson(self) -> None:
+        pane = self.query_one(LessonPane)
+        runner = self.engine.lessons
+        if runner is None:
+            if pane.has_text:
+                pane.clear()
+                self._fit_side()
+            return
+        from smtpshell.lessons.render import pane_markdown
+
+        catalogue = self.engine.lesson_catalogue
+        number = catalogue.number(runner.lesson) if catalogue is not None else None
+        markdown = pane_markdown(runner, None, number)
+        if markdown != self._lesson_markdown:
+            self._lesson_markdown = markdown
+            pane.show_text(runner.lesson.title, markdown)
+            self._fit_side()
+
+    @on(RecordArrived)
+    def _show_record(self, event: RecordArrived) -> None:
+        record = event.record
+        transcript = self.query_one(Transcript)
+        transcript.add_record(record)
+        if isinstance(record, Exchange | ConnectionChange):
+            self.query_one(StatusBar).update_state(self._target_label(), self.engine.state, self.engine.connected)
+        if isinstance(record, Notice) and record.level == "error":
+            self.notify(record.detail or record.text, title=record.text, severity="error", timeout=8)
+        elif isinstance(record, ConnectionChange) and record.event == "disconnected":
+            self.notify(
+                record.detail or "The server closed the connection.",
+                title="Disconnected",
+                severity="warning",
+                timeout=8,
+            )
+
+    @on(OptionList.OptionHighlighted, "#transcript")
+    def _selection_changed(self, event: OptionList.OptionHighlighted) -> None:
+        self.query_one(ExplanationPane).show(self.query_one(Transcript).selected_record())
+
+    # ---- input ----------------------------------------------------------------------------------------------
+
+    @on(CommandLine.Submitted)
+    def _line_submitted(self, event: CommandLine.Submitted) -> None:
+        line = event.line
+        self.query_one(Transcript).following = True  # what the learner just typed is what they want explained
+        self.submit(lambda: self.engine.submit(line))
+
+    @on(Composer.Send)
+    def _send_message(self, event: Composer.Send) -> None:
+        text = event.text
+        self.query_one(Transcript).following = True
+        self.query_one(Composer).close()
+        self.screen.remove_class("-composing")
+        self.query_one(CommandLine).input.focus()
+        self.submit(lambda: self.engine.send_message(text))
+
+    @on(Composer.Dismissed)
+    def _composer_dismissed(self) -> None:
+        self.query_one(Composer).close()
+        self.screen.remove_class("-composing")
+        self.query_one(CommandLine).input.focus()
+
+    def use_meta_command(self, command: MetaCommand) -> None:
+        """From the command palette: run a command that takes nothing, put the others on the line."""
+        line = f"{META_PREFIX}{command.name}"
+        if command.arg == "none" and command.name != "quit":
+            self.submit(lambda: self.engine.submit(line))
+        elif command.name == "quit":
+            self.run_worker(self.action_quit())
+        else:
+            self.query_one(CommandLine).put(line + " ")
+
+    def put_on_command_line(self, text: str) -> None:
+        self.query_one(CommandLine).put(text)
+
+    # ---- actions --------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        focused = self.focused
+        if self._mode in ("data", "secret"):
+            context = self._mode
+        elif focused is not None and (isinstance(focused, Transcript)):
+            context = "transcript"
+        elif focused is not None and self.query_one(Composer) in focused.ancestors_with_self:
+            context = "composer"
+        else:
+            context = "command"
+        self.push_screen(HelpScreen(context, self.engine.state))
+
+    def action_toggle_pane(self, pane_id: str) -> None:
+        pane = self.query_one(f"#{pane_id}")
+        if pane_id == "lesson" and not pane.display and not self.query_one(LessonPane).has_text:
+            self.notify("No lesson is running. Start one with /lesson.", timeout=4)
+            return
+        pane.display = not pane.display
+        self._fit_side()
+        if pane.display and pane_id == "server-view":
+            self._refresh_server_view()
+
+    def _fit_side(self) -> None:
+        side = self.query_one("#side")
+        side.display = any(child.display for child in side.children)
+
+    def action_mailbox(self) -> None:
+        if self.engine.sandbox is None:
+            self.notify(
+                "The mailbox holds what the sandbox accepted; a real server keeps its mail to itself.",
+                title="No mailbox",
+                timeout=6,
+            )
+            return
+        self.push_screen(MailboxScreen(self.engine.mailbox, **({"clock": self._clock} if self._clock else {})))
+
+    def action_toggle_contrast(self) -> None:
+        if self.theme == HIGH_CONTRAST:
+            self.theme = self._previous_theme
+        else:
+            self._previous_theme = self.theme
+            self.theme = HIGH_CONTRAST
+
+    def action_scroll_explanation(self, direction: int) -> None:
+        pane = self.query_one(ExplanationPane)
+        if direction < 0:
+            pane.scroll_page_up(animate=False)
+        else:
+            pane.scroll_page_down(animate=False)
+
+    def action_step_selection(self, delta: int) -> None:
+        self.query_one(Transcript).step(delta)
+
+    async def action_quit(self) -> None:
+        await self.close_engine()
+        self.exit(0)
+
+    async def close_engine(self) -> None:
+        try:
+            await asyncio.wait_for(self.engine.close(), timeout=5)
+        except Exception:  # leaving must not fail because the server is gone
+            pass
+
+
+def run_app(
+    target: Target | None = None,
+    *,
+    lesson_id: str | None = None,
+    theme: str | None = None,
+    policy: SandboxPolicy | None = None,
+    data_dir: Path | None = None,
+) -> int:
+    """Open the full-screen shell on ``target`` (the sandbox when None); returns the exit status."""
+    app = SMTPShellApp(target, lesson_id=lesson_id, theme=theme, policy=policy, data_dir=data_dir)
+    try:
+        result = app.run()
+    finally:
+        sandbox = app.engine.sandbox
+        if sandbox is not None:  # whatever way the app ended, the sandbox thread must not outlive it
+            sandbox.stop()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,127 @@
+"""Pygments tokens to the TUI's colours, written with the theme's variables so every theme (and the projector
+theme) colours SMTP the same way.
+
+Rule: a token takes the style of its nearest styled ancestor (``Keyword.Reserved`` -> ``Keyword``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from pygments.lexer import Lexer
+from pygments.token import Token, _TokenType
+from rich.highlighter import Highlighter
+from rich.style import Style as RichStyle
+from rich.text import Text
+from textual.content import Content
+from textual.style import Style
+
+TOKEN_STYLES: dict[_TokenType, str] = {
+    Token.Keyword: "bold $text-accent",  # SMTP verbs
+    Token.Keyword.Obsolete: "strike $text-warning",  # TURN, SEND, SOML, SAML
+    Token.Keyword.Pseudo: "$text-accent",  # FROM: and TO:
+    Token.Name.Label: "$text-success",  # mailboxes
+    Token.Name.Attribute: "$text-secondary",  # MAIL/RCPT parameters
+    Token.Name.Constant: "$text-primary",  # a value from a closed set: 8BITMIME, LAST, PLAIN
+    Token.Name.Builtin: "bold $text-secondary",  # the shell's /commands; EHLO keywords
+    Token.Name.Other: "$text-warning",  # a vendor EHLO keyword the command table does not know
+    Token.Name.Tag: "bold $text-secondary",  # header names in a message
+    Token.Literal.String: "$text-success",  # domains and free values
+    Token.Literal.String.Other: "italic $text-secondary",  # base64 (AUTH)
+    Token.Literal.String.Escape: "bold reverse $text-warning",  # the extra dot of dot-stuffing
+    Token.Literal.Number: "$text-primary",
+    Token.Operator: "$text-muted",
+    Token.Punctuation: "$text-muted",
+    Token.Punctuation.Marker: "bold $text-accent",  # the lone "." that ends a message
+    Token.Comment: "italic $text-muted",
+    Token.Generic.Prompt: "$text-muted",
+    Token.Generic.Inserted: "bold $text-success",  # 2xx
+    Token.Generic.Subheading: "bold $text-warning",  # 3xx: go on
+    Token.Generic.Deleted: "bold $text-warning",  # 4xx: try again later
+    Token.Generic.Error: "bold $text-error",  # 5xx: failed
+    Token.Error: "bold underline $text-error",  # what cannot be right: an unknown verb, a missing bracket
+}
+
+
+# A reply's colour comes from its first digit (RFC 5321 §4.2.1): done, go on, try later, failed.
+REPLY_CLASS_STYLES = {2: "$text-success", 3: "$text-warning", 4: "$text-warning", 5: "$text-error"}
+
+
+def reply_style(code: int | None) -> str:
+    return REPLY_CLASS_STYLES.get((code or 0) // 100, "$foreground")
+
+
+def token_style(token: _TokenType) -> str | None:
+    while token is not Token:
+        style = TOKEN_STYLES.get(token)
+        if style is not None:
+            return style
+        token = token.parent
+    return None
+
+
+def spans(text: str, lexer: Lexer) -> Iterable[tuple[int, int, str]]:
+    """(start, end, style) for each styled token of ``text``; offsets index ``text`` itself."""
+    offset = 0
+    for token, value in lexer.get_tokens(text):
+        end = offset + len(value)
+        style = token_style(token)
+        if style and end <= len(text):
+            yield offset, end, style
+        offset = end
+
+
+def highlight(text: str, lexer: Lexer | None, base_style: str = "") -> Content:
+    """``text`` as theme-aware Textual content."""
+    content = Content(text)
+    if base_style:
+        content = content.stylize(base_style)
+    if lexer is None:
+        return content
+    for start, end, style in spans(text, lexer):
+        content = content.stylize(style, start, end)
+    return content
+
+
+class ThemeHighlighter(Highlighter):
+    """A Rich highlighter for Textual's Input, whose styles follow the app's theme (call ``set_theme``)."""
+
+    def __init__(self, lexer: Lexer | None) -> None:
+        self.lexer = lexer
+        self._resolved: dict[str, RichStyle] = {}
+        self._variables: dict[str, str] = {}
+
+    def set_theme(self, variables: dict[str, str]) -> None:
+        self._variables = dict(variables)
+        self._resolved.clear()
+
+    def _rich(self, style: str) -> RichStyle:
+        resolved = self._resolved.get(style)
+        if resolved is None:
+            try:
+                resolved = Style.parse(style, self._variables).rich_style
+            except Exception:  # a variable the theme lacks: plain text beats a crash while typing
+                resolved = RichStyle()
+            self._resolved[style] = resolved
+        return resolved
+
+    def highlight(self, text: Text) -> None:
+        if self.lexer is None or not text.plain:
+            return
+        for start, end, style in spans(text.plain, self.lexer):
+            text.stylize(self._rich(style), start, end)
+
+
+@cache
+def make_lexer(name: str) -> Lexer | None:
+    """The project's lexer by class name (from smtpshell.highlight), or None when it is not available."""
+    try:
+        from smtpshell.highlight import lexers
+    except ImportError:
+        return None
+    lexer_class = getattr(lexers, name, None)
+    if lexer_class is None:
+        return None
+    lexer: Lexer = lexer_class(stripnl=False, ensurenl=False)
+    return lexer

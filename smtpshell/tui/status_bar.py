@@ -1,0 +1,77 @@
+"""One line that says where the session stands: which server, TLS, login, the envelope so far, DATA.
+
+Rule: it shows the client's view (ClientState), which changes only on the server's replies.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from smtpshell.proto.client_state import ClientState
+
+SEPARATOR = Content(" │ ").stylize("$text-muted")
+
+
+def _field(label: str, value: str, style: str) -> Content:
+    return Content.assemble((label + " ", "$text-muted"), (value, style))
+
+
+def render_status(target: str, state: ClientState, connected: bool, busy: str = "") -> Content:
+    if connected:
+        where = Content(target).stylize("bold $text-success")
+    else:
+        where = Content(f"{target}: not connected").stylize("bold $text-warning")
+    tls = _field("TLS", "on 🔒", "bold $text-success") if state.tls else _field("TLS", "off", "$text-warning")
+    fields = [where, tls]
+    if state.authenticated:
+        fields.append(_field("auth", state.authenticated, "$text-success"))
+    else:
+        fields.append(_field("auth", "no", "$foreground"))
+    if state.sender is not None:
+        fields.append(_field("from", f"<{state.sender}>", "$text-secondary"))
+        count = len(state.recipients)
+        if count:
+            shown = ", ".join(f"<{r}>" for r in state.recipients[:2]) + (f" +{count - 2}" if count > 2 else "")
+            fields.append(_field("to", shown, "$text-secondary"))
+        else:
+            fields.append(_field("to", "nobody yet", "$text-muted"))
+    elif state.helo is not None:
+        fields.append(_field("EHLO" if state.esmtp else "HELO", state.helo, "$foreground"))
+    if state.in_data:
+        fields.append(Content(" DATA: type the message ").stylize("bold $text-warning on $warning-muted"))
+    if state.auth_mechanism:
+        fields.append(
+            Content(f" AUTH {state.auth_mechanism} under way ").stylize("bold $text-warning on $warning-muted")
+        )
+    if busy:
+        fields.append(Content(busy).stylize("italic $text-accent"))
+    return SEPARATOR.join(fields)
+
+
+class StatusBar(Static):
+    target: reactive[str] = reactive("sandbox")
+    busy: reactive[str] = reactive("")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = ClientState()
+        self.connected = False
+
+    def update_state(self, target: str, state: ClientState, connected: bool) -> None:
+        """``connected`` comes from the connection itself: a server that hung up while the learner was idle
+        leaves the session state as it was until the next command finds out."""
+        self.state = state.copy()
+        self.target = target
+        self.connected = connected
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        self.update(render_status(self.target, self.state, self.connected, self.busy))
+
+    def watch_busy(self) -> None:
+        self.refresh_status()
+
+    def on_mount(self) -> None:
+        self.refresh_status()

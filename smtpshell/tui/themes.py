@@ -1,0 +1,41 @@
+"""Themes: Textual's built-in ones, plus a high-contrast theme that stays readable on a classroom projector
+(pure black and white, saturated colours, nothing faint)."""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+DEFAULT_THEME = "textual-dark"
+HIGH_CONTRAST = "smtpshell-high-contrast"
+
+HIGH_CONTRAST_THEME = Theme(
+    name=HIGH_CONTRAST,
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FF8CFF",
+    warning="#FFB000",
+    error="#FF4040",
+    success="#00FF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#202020",
+    boost="#303030",
+    dark=True,
+    luminosity_spread=0.25,
+    text_alpha=1.0,
+    variables={
+        "text-muted": "#E0E0E0",  # projectors wash out grey: "muted" text stays near white
+        "border": "#FFFFFF",
+        "border-blurred": "#C0C0C0",
+        "block-cursor-background": "#FFFF00",
+        "block-cursor-foreground": "#000000",
+        "block-cursor-text-style": "bold",
+        "input-selection-background": "#0050FF",
+        "footer-key-foreground": "#FFFF00",
+        "footer-description-foreground": "#FFFFFF",
+        "scrollbar": "#C0C0C0",
+    },
+)
+
+THEMES = (HIGH_CONTRAST_THEME,)

@@ -1,0 +1,176 @@
+"""The conversation: one selectable entry per record, client and server lines told apart, TLS lines marked.
+
+Rule: the transcript shows records exactly as the engine reported them; choosing an entry only changes what the
+explanation pane shows.
+"""
+
+from __future__ import annotations
+
+from pygments.lexer import Lexer
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.tui.highlighting import highlight, make_lexer
+
+TLS_MARK = "🔒"  # two cells wide in every terminal we tried; the gutter below is sized for it
+PLAIN_MARK = "  "
+PAYLOAD_PREVIEW = 12  # message lines shown before the rest is summarised
+NOTICE_MARKS = {"info": ("ℹ", "$text-primary"), "warning": ("⚠", "$text-warning"), "error": ("✖", "$text-error")}
+
+
+WHO_STYLES = {"C": "bold $text-accent", "S": "bold $text-primary"}
+DATA_CONTEXT = [("C", "DATA"), ("S", "354 go ahead")]  # tells the lexer that the lines after it are a message
+
+
+def _lexed(lines: list[tuple[str, str]], lexer: Lexer | None, context: list[tuple[str, str]]) -> list[Content]:
+    """Each (who, text) line as "who: text", lexed as one block so the lexer sees the session's context
+    (the keywords after EHLO, the message after 354); the context lines are lexed but not shown."""
+    block = [*context, *lines]
+    text = "\n".join(f"{who}: {body}" for who, body in block)
+    rendered = highlight(text, lexer).split("\n", allow_blank=True)[len(context) :]
+    return [line.stylize(WHO_STYLES[who], 0, 2) for line, (who, _) in zip(rendered, lines, strict=False)]
+
+
+def render_exchange(exchange: Exchange, lexer: Lexer | None) -> Content:
+    lines: list[tuple[str, str]] = []
+    context: list[tuple[str, str]] = []
+    hidden = 0
+    if exchange.kind == "data" and exchange.payload_lines:
+        shown = list(exchange.payload_lines[:PAYLOAD_PREVIEW])
+        hidden = len(exchange.payload_lines) - len(shown)
+        if exchange.command.upper().startswith("BDAT"):
+            lines.append(("C", exchange.command))
+            lines += [("C", text) for text in shown]
+        else:
+            context = DATA_CONTEXT
+            lines += [("C", text) for text in shown]
+            lines.append(("C", "."))
+    elif exchange.kind != "greeting":
+        lines.append(("C", exchange.command))
+    if exchange.reply is not None:
+        lines += [("S", wire) for wire in exchange.reply.wire_lines()]
+    rendered = _lexed(lines, lexer, context)
+    if context:  # say what the lone dot is, and how much of a long message is not shown
+        end = len(lines) - (len(exchange.reply.wire_lines()) if exchange.reply is not None else 0) - 1
+        rendered[end] = rendered[end].append_text("   end of the message", "italic $text-muted")
+        if hidden:
+            more = f"C: … {hidden} more line{'s' if hidden != 1 else ''} of the message"
+            rendered.insert(end, Content(more).stylize("italic $text-muted").stylize(WHO_STYLES["C"], 0, 2))
+    if exchange.reply is None:
+        rendered.append(Content("S: no reply: the connection ended").stylize("italic $text-error"))
+    mark = Content(TLS_MARK if exchange.tls else PLAIN_MARK).stylize("$text-success")
+    return Content("\n").join(Content.assemble(mark, " ", line) for line in rendered)
+
+
+_KEEP_LINE = ("-", "*", "•", "C:", "S:", " ", "\t", ">")
+
+
+def reflow(text: str) -> list[str]:
+    """Text hard-wrapped at some width (a lesson file's lines) as paragraphs the pane wraps at its own width.
+    List items, transcript lines and indented lines keep their own line."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        joinable = lines and lines[-1] and line and not line.startswith(_KEEP_LINE) and not line[:1].isdigit()
+        if joinable and not lines[-1].startswith(("C:", "S:")):
+            lines[-1] = f"{lines[-1]} {line.strip()}"
+        else:
+            lines.append(line.rstrip())
+    return lines
+
+
+def render_notice(notice: Notice) -> Content:
+    mark, style = NOTICE_MARKS.get(notice.level, NOTICE_MARKS["info"])
+    text = Content.assemble((f"{mark} ", f"bold {style}"), (notice.text, style))
+    if notice.detail:
+        detail = Content("\n").join(Content("   " + line).stylize("$text-muted") for line in reflow(notice.detail))
+        text = Content.assemble(text, "\n", detail)
+    return text
+
+
+def render_connection(change: ConnectionChange) -> Content:
+    detail = change.detail
+    if change.event == "connected":
+        # The sandbox's address is always loopback and a port of the day: it teaches nothing. A real server's
+        # address shows where the name led.
+        shown = change.target != "sandbox" and detail and detail != change.target
+        words = f"connected to {change.target}" + (f" ({detail})" if shown else "")
+        detail = ""
+        style = "bold $text-success"
+    elif change.event == "tls":
+        version = change.tls_info.get("version", "")
+        words = f"{TLS_MARK} TLS is on{': ' + version if version else ''}; what follows is encrypted"
+        style = "bold $text-success"
+    else:
+        words = f"disconnected from {change.target}"
+        style = "bold $text-warning"
+    text = Content.assemble(("── ", "$text-muted"), (words, style), (" ──", "$text-muted"))
+    if detail:
+        text = Content.assemble(text, "\n", Content("   " + detail).stylize("$text-muted"))
+    return text
+
+
+def render_record(record: Record, lexer: Lexer | None) -> Content:
+    if isinstance(record, Exchange):
+        return render_exchange(record, lexer)
+    if isinstance(record, Notice):
+        return render_notice(record)
+    return render_connection(record)
+
+
+class Transcript(OptionList):
+    """Every record as an option; highlighting one (keys or mouse) selects it for the explanation pane."""
+
+    DEFAULT_CLASSES = "pane"
+    BORDER_TITLE = "Conversation"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lexer = make_lexer("SMTPTranscriptLexer")
+        self.records: list[Record] = []
+        self.following = True  # the latest record is selected as it arrives, until the learner picks another
+
+    def add_record(self, record: Record) -> None:
+        self.records.append(record)
+        self.add_option(Option(render_record(record, self._lexer), id=f"record-{len(self.records) - 1}"))
+        if self.following:
+            if worth_selecting(record):
+                self.select_index(len(self.records) - 1, follow=True)
+            else:  # keep the reply explained, but show what came after it
+                self.scroll_end(animate=False)
+
+    def select_index(self, index: int, *, follow: bool = False) -> None:
+        if not self.records:
+            return
+        index = max(0, min(index, len(self.records) - 1))
+        self.highlighted = index
+        self.following = follow or not any(worth_selecting(r) for r in self.records[index + 1 :])
+        if self.following:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_to_highlight()
+
+    def step(self, delta: int) -> None:
+        """Move the selection from the command line (Alt+Up/Down) without taking the focus."""
+        current = self.highlighted if self.highlighted is not None else len(self.records) - 1
+        self.select_index(current + delta)
+
+    def selected_record(self) -> Record | None:
+        if self.highlighted is None or not 0 <= self.highlighted < len(self.records):
+            return None
+        return self.records[self.highlighted]
+
+    def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        later = self.records[event.option_index + 1 :]
+        self.following = not any(worth_selecting(record) for record in later)
+
+
+def worth_selecting(record: Record) -> bool:
+    """What the selection follows as records arrive: replies, problems and /explain answers. An informational
+    notice or a connection line after a reply must not push that reply's explanation away."""
+    if isinstance(record, Exchange):
+        return True
+    if isinstance(record, Notice):
+        return record.level != "info" or record.explanation is not None
+    return False

@@ -1,0 +1,19 @@
+"""An app on a real engine and a real sandbox, with its own user data directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smtpshell.tui.app import SMTPShellApp
+
+
+@pytest.fixture
+def make_app(smtpshell_home: Path) -> Callable[..., SMTPShellApp]:
+    def make(**options: Any) -> SMTPShellApp:
+        return SMTPShellApp(data_dir=smtpshell_home, **options)
+
+    return make
