@@ -1,0 +1,269 @@
+"""`smtpshell explain`: explain a code, an enhanced code, a reply, a keyword or a command; or annotate a transcript.
+
+Rule: this must start fast, so it imports only the explain engine (no UI toolkit, no asyncio) and parses its few
+options by hand; the knowledge files are read only when an explanation needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any, TextIO
+
+USAGE = """usage: smtpshell explain [--json] [--width N] [--color|--no-color] TOPIC...
+       smtpshell explain [--json] [--full] FILE|-
+
+Explain an SMTP reply code, enhanced status code, whole reply, EHLO keyword or command:
+  smtpshell explain 550
+  smtpshell explain 550 5.7.1
+  smtpshell explain "550 5.7.1 Relay access denied"
+  smtpshell explain 5.7.26
+  smtpshell explain SIZE 35882577
+  smtpshell explain RCPT
+
+Or annotate every reply and status code of a session transcript or a bounce message (DSN), read from FILE or
+from standard input (-): smtpshell's saved transcripts, "C:"/"S:" logs, swaks output, bare reply lines,
+Status: and Diagnostic-Code: fields.
+
+options:
+  --json          print the structured explanation(s) as JSON, with whether each code and keyword was found
+  --width N       wrap text at N columns (default: the terminal's width, or 80)
+  --color         colour the output even when it is not a terminal; --no-color never colours it
+  --full          with a FILE: the full explanation of every reply, not the short form
+  --file FILE     read FILE even if its name looks like a topic
+  -h, --help      show this help
+
+Exit status: 0 when everything was found in the knowledge base, 1 when something was not, 2 for bad usage."""
+
+_TOPIC_LIKE = re.compile(r"^(\d{3}|[245Xx]\.\d{1,3}(\.\d{1,3})?)$")
+_PATH_SUFFIXES = (".txt", ".log", ".eml", ".md", ".msg", ".mbox", ".dsn")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
+    options: dict[str, Any] = {"json": False, "width": None, "color": None, "full": False, "file": None}
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            words += args[index + 1 :]
+            break
+        if arg in ("-h", "--help"):
+            options["help"] = True
+        elif arg == "--json":
+            options["json"] = True
+        elif arg == "--full":
+            options["full"] = True
+        elif arg in ("--color", "--colour"):
+            options["color"] = True
+        elif arg in ("--no-color", "--no-colour"):
+            options["color"] = False
+        elif arg in ("--width", "--file") or arg.startswith(("--width=", "--file=")):
+            name, _, value = arg.partition("=")
+            if not value:
+                index += 1
+                if index >= len(args):
+                    raise UsageError(f"{name} needs a value")
+                value = args[index]
+            if name == "--width":
+                if not value.isdigit() or int(value) < 20:
+                    raise UsageError(f"--width wants a number of columns (20 or more), not {value!r}")
+                options["width"] = int(value)
+            else:
+                options["file"] = value
+        elif arg.startswith("--") or (arg.startswith("-") and arg != "-" and not arg[1:2].isdigit()):
+            raise UsageError(f"unknown option {arg!r}")
+        else:
+            words.append(arg)
+        index += 1
+    return options, words
+
+
+def _is_known_topic(word: str) -> bool:
+    from smtpshell.explain import knowledge
+    from smtpshell.proto.commands import COMMANDS
+
+    return bool(_TOPIC_LIKE.match(word)) or word.upper() in COMMANDS or knowledge.keyword(word) is not None
+
+
+def _file_argument(words: list[str]) -> str | None:
+    """The one argument names a file to annotate: "-", or an existing file that is not also a topic."""
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word == "-":
+        return word
+    if os.path.isfile(word) and not _is_known_topic(word):
+        return word
+    if (os.sep in word or word.lower().endswith(_PATH_SUFFIXES)) and not os.path.exists(word):
+        raise UsageError(f"no such file: {word}")
+    return None
+
+
+def _read(path: str, stdin: TextIO) -> str:
+    if path == "-":
+        if stdin.isatty():
+            print("Reading a transcript or bounce from standard input; end it with Ctrl-D.", file=sys.stderr)
+        return stdin.read()
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a directory, not a file")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+
+
+def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
+    """Which parts of an explanation were found in the knowledge base, for --json."""
+    from smtpshell.explain import knowledge
+    from smtpshell.proto.commands import COMMANDS
+
+    report: dict[str, Any] = {"known": explanation.known}
+    if explanation.code is not None:
+        report["code"] = {"value": explanation.code, "known": knowledge.reply_code(explanation.code) is not None}
+    enhanced = explanation.enhanced
+    if enhanced and enhanced.count(".") == 2:
+        _, subject, detail = enhanced.split(".")
+        key = f"X.{int(subject)}.{int(detail)}"
+        report["enhanced"] = {"value": enhanced, "known": knowledge.enhanced_code(key) is not None}
+    if explanation.keywords:
+        report["keywords"] = [{"keyword": note.keyword, "known": note.known} for note in explanation.keywords]
+    if topic:
+        word = topic.split()[0] if topic.split() else ""
+        if word.upper() in COMMANDS:
+            report["command"] = {"value": word.upper(), "known": True}
+        elif not word[:1].isdigit() and not _TOPIC_LIKE.match(word) and "\n" not in topic.strip():
+            info = knowledge.keyword(word) or (knowledge.keyword(word.partition("=")[0] + "=") if "=" in word else None)
+            if info is not None or " " not in topic.strip():
+                report["keyword"] = {"value": word, "known": info is not None}
+    return report
+
+
+def _use_color(choice: bool | None, stream: TextIO) -> bool:
+    if choice is not None:
+        return choice
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def _width(choice: int | None, stream: TextIO) -> int:
+    if choice is not None:
+        return choice
+    if stream.isatty():
+        try:
+            return max(40, min(os.get_terminal_size(stream.fileno()).columns, 120))
+        except (OSError, ValueError):
+            pass
+    return 80
+
+
+def _dump(data: Any, stream: TextIO) -> None:
+    import json
+
+    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _explain_topic(topic: str, options: dict[str, Any], out: TextIO) -> int:
+    from smtpshell.explain.render import render_text
+    from smtpshell.explain.topics import explain_topic
+
+    explanation = explain_topic(topic)
+    if options["json"]:
+        _dump({"topic": topic, "found": found_report(explanation, topic), "explanation": explanation.to_dict()}, out)
+    else:
+        out.write(render_text(explanation, _width(options["width"], out), color=_use_color(options["color"], out)))
+    return 0 if explanation.known else 1
+
+
+def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) -> int:
+    from smtpshell.explain.annotate import annotate_text
+    from smtpshell.explain.render import render_brief, render_text
+
+    text = _read(path, stdin)
+    annotations = annotate_text(text)
+    name = "standard input" if path == "-" else path
+    if options["json"]:
+        _dump(
+            {
+                "source": name,
+                "items": [
+                    {
+                        "line": item.line,
+                        "kind": item.kind,
+                        "text": item.text,
+                        "command": item.command,
+                        "found": found_report(item.explanation),
+                        "explanation": item.explanation.to_dict(),
+                    }
+                    for item in annotations
+                ],
+            },
+            out,
+        )
+        return 0 if annotations and all(item.explanation.known for item in annotations) else 1
+    if not annotations:
+        out.write(f"No SMTP reply or status code found in {name}.\n")
+        return 1
+    width, color = _width(options["width"], out), _use_color(options["color"], out)
+    for item in annotations:
+        source = item.text.splitlines() or [""]
+        out.write(f"line {item.line}: {source[0].strip()}\n")
+        for extra in source[1:]:
+            out.write(f"{' ' * (len(str(item.line)) + 7)}{extra.strip()}\n")
+        if item.command:
+            out.write(f"    (answer to {item.command})\n")
+        if options["full"]:
+            body = render_text(item.explanation, width - 4, color=color)
+            out.write("".join(f"    {line}\n" if line else "\n" for line in body.splitlines()))
+        else:
+            out.write(render_brief(item.explanation, width, color=color))
+        out.write("\n")
+    unknown = sum(1 for item in annotations if not item.explanation.known)
+    out.write(
+        f"{len(annotations)} repl{'ies' if len(annotations) != 1 else 'y'} and status codes explained"
+        + (f"; {unknown} not fully in the knowledge base.\n" if unknown else ".\n")
+    )
+    return 0 if not unknown else 1
+
+
+def main(argv: list[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Entry point; ``argv[0]`` is the subcommand name ("explain")."""
+    args = (sys.argv[1:] if argv is None else argv)[1:]
+    out = out or sys.stdout
+    stdin = stdin or sys.stdin
+    try:
+        options, words = _options(args)
+        if options.get("help"):
+            out.write(USAGE + "\n")
+            return 0
+        path = options["file"] or _file_argument(words)
+        if path is not None:
+            if options["file"] and words:
+                raise UsageError("give either --file FILE or a topic, not both")
+            return _annotate(path, options, out, stdin)
+        if not words:
+            raise UsageError("what should I explain? Give a code, a keyword, a command, or a FILE")
+        return _explain_topic(" ".join(words), options, out)
+    except UsageError as error:
+        print(
+            f"smtpshell explain: {error}\n{USAGE.splitlines()[0]}\n{USAGE.splitlines()[1]}\n"
+            "Run `smtpshell explain --help` for more.",
+            file=sys.stderr,
+        )
+        return 2
+    except BrokenPipeError:
+        return 0
+    except ValueError as error:
+        from smtpshell.explain.knowledge import KnowledgeError
+
+        if not isinstance(error, KnowledgeError):
+            raise
+        print(f"smtpshell explain: the knowledge base is damaged: {error}", file=sys.stderr)
+        return 2

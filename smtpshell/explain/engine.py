@@ -1,0 +1,278 @@
+"""Turn a reply (with the command it answered and the session state) into an Explanation for a learner.
+
+Rule: everything said comes from the knowledge base or from the reply itself; what the engine does not know it
+reads from the code's digits and marks as not known, never guesses.
+"""
+
+from __future__ import annotations
+
+from smtpshell.explain import knowledge
+from smtpshell.explain.anatomy import (
+    class_mismatch,
+    code_anatomy,
+    enhanced_anatomy,
+    is_reply_code,
+    unknown_code_headline,
+    unknown_code_retry,
+)
+from smtpshell.explain.ehlo_reading import looks_like_ehlo, read_ehlo
+from smtpshell.explain.model import Explanation
+from smtpshell.explain.situations import find_situation
+from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
+from smtpshell.proto.commands import COMMANDS
+from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, EnhancedStatus, Reply
+
+PSEUDO_NAMES = {
+    GREETING: "the greeting",
+    DATA_END: "the end of the message (the final '.')",
+    AUTH_RESPONSE: "your answer to a 334 challenge",
+}
+
+
+def command_verb(command: str | None) -> str | None:
+    """The verb of a command line (upper case), or the pseudo-command itself; None when there is none."""
+    if not command:
+        return None
+    if command in PSEUDO_NAMES:
+        return command
+    verb = split_command(command).verb
+    return verb or None
+
+
+def describe_command(verb: str) -> str:
+    return PSEUDO_NAMES.get(verb, verb)
+
+
+def reply_status(reply: Reply) -> EnhancedStatus | None:
+    """The enhanced code of a reply, parsed from its first line when the Reply was built without it."""
+    if reply.enhanced is not None:
+        return reply.enhanced
+    if reply.first_digit == 3 or not reply.lines:
+        return None
+    return EnhancedStatus.parse(reply.lines[0])
+
+
+def _unique(items: list[str]) -> list[str]:
+    """The non-empty items, first occurrence kept."""
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def pattern_text(pattern: knowledge.Pattern) -> str:
+    """A well-known text with its meaning and advice, as one paragraph."""
+    text = f"{pattern.name} (typical of {pattern.source}). {pattern.meaning} What you can do: {pattern.advice}"
+    return f"{text} Note: {pattern.note}" if pattern.note else text
+
+
+def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state: ClientState | None) -> list[str]:
+    """For a refused MAIL or RCPT: parameters the server never offered, and a SIZE= over its limit."""
+    if verb not in ("MAIL", "RCPT") or not command or reply.first_digit not in (4, 5):
+        return []
+    prefix = COMMANDS[verb].prefix or ""
+    try:
+        argument = parse_path_argument(split_command(command).argument, prefix)
+    except GrammarError as error:
+        return [f"Your argument does not follow the syntax ({error}): write it as {COMMANDS[verb].syntax}."]
+    known = {param.name: param for param in COMMANDS[verb].params}
+    notes = []
+    for name, value in argument.params:
+        param = known.get(name)
+        if param is None:
+            notes.append(f"{name} is not a {verb} parameter this shell knows; the server may not know it either.")
+        elif state is not None and state.esmtp and not state.advertised(param.keyword):
+            notes.append(
+                f"You used {name}, but the server did not list {param.keyword} in its EHLO reply: use a "
+                "parameter only when its keyword is advertised."
+            )
+        elif name == "SIZE" and value and value.isdigit() and state is not None:
+            limit = state.size_limit()
+            if limit is not None and int(value) > limit:
+                notes.append(
+                    f"You declared SIZE={value}, over the limit of {limit} octets the server announced in EHLO."
+                )
+    if state is not None and not state.esmtp and argument.params and state.helo is not None:
+        notes.append("You greeted with HELO, so no extension is available: parameters need EHLO.")
+    return notes
+
+
+def _verb_steps(state: ClientState) -> list[str]:
+    if state.closed:
+        return ["The connection is closed: connect again to go on."]
+    steps = []
+    for verb in state.next_verbs():
+        command = COMMANDS.get(verb)
+        if command is not None:
+            steps.append(f"{command.example} — {command.summary}")
+    return steps
+
+
+def _state_after(state: ClientState, command: str | None, reply: Reply) -> ClientState:
+    """The state once the reply is applied; applying it twice is harmless, so either state may be passed."""
+    after = state.copy()
+    if command:
+        after.apply(command, reply)
+    return after
+
+
+def explain_reply(
+    reply: Reply, command: str | None = None, state: ClientState | None = None, server_reason: str | None = None
+) -> Explanation:
+    """Explain ``reply``, the answer to ``command`` (a line, or GREETING / DATA_END / AUTH_RESPONSE).
+
+    ``state`` is the client's view of the session when the command was sent (the state after the reply works as
+    well). Without a command or state the explanation is about the code and text alone.
+    """
+    code = reply.code
+    verb = command_verb(command)
+    info = knowledge.reply_code(code)
+    status = reply_status(reply)
+    detail = knowledge.enhanced_code(status.generic) if status else None
+    text = reply.text if reply.enhanced is not None or status is None else _strip_status(reply, status)
+    ehlo = code == 250 and (verb == "EHLO" or (verb is None and looks_like_ehlo(reply)))
+    situation = find_situation(verb, code, state) if verb else None
+    pattern = knowledge.match_pattern(text) if reply.first_digit in (4, 5) and text.strip() else None
+
+    if situation is not None:
+        headline = situation.headline
+    elif info is not None and verb in info.by_command:
+        headline = info.by_command[verb]
+    elif info is not None:
+        headline = info.headline
+    else:
+        headline = unknown_code_headline(code)
+    keywords = read_ehlo(reply, tls=state.tls if state else None) if ehlo else []
+    if ehlo and situation is None:
+        count = len(keywords)
+        headline = (
+            f"Hello accepted: the server lists {count} extension{'s' if count != 1 else ''}"
+            if count
+            else "Hello accepted, but the server lists no extensions"
+        )
+    if pattern is not None and situation is None:
+        headline = f"{headline} ({pattern.name})"
+
+    meaning: list[str] = []
+    if situation is not None:
+        meaning.append(situation.meaning)
+    elif ehlo:
+        meaning.append(
+            "EHLO worked: you and the server have greeted each other, and it has listed what it can do. "
+            "Use only the extensions it listed; each one is read below."
+        )
+    elif info is not None:
+        meaning.append(info.meaning)
+    else:
+        meaning.append(_unknown_code_meaning(code))
+    if verb and info is not None and verb not in info.answers and "ANY" not in info.answers:
+        meaning.append(f"Unusual: {code} is not among the replies the RFCs list for {describe_command(verb)}.")
+    meaning += _parameter_notes(verb, command, reply, state)
+    if ehlo and reply.lines[0].strip():
+        meaning.append(
+            f"The first line is the server's own name and greeting: {reply.lines[0].strip()!r}. Each "
+            "line after it names one extension the server supports, with its parameters."
+        )
+    decoded = None
+    if code == 334:
+        decoded, challenge_meaning = _challenge(reply, verb, command, state)
+        meaning.append(challenge_meaning)
+    retry = base_retry = info.retry if info else unknown_code_retry(code)
+    if status is not None:
+        meaning += _enhanced_meaning(status, detail)
+        mismatch = class_mismatch(code, status)
+        if mismatch:
+            meaning.append(mismatch)
+            retry = f"{base_retry} (going by the basic code {code})" if base_retry else None
+
+    verb_steps = _verb_steps(_state_after(state, command, reply)) if state is not None and command else []
+    steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
+    if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
+        steps = []  # a success's generic "carry on" is said better by the commands that make sense now
+    if detail is not None and status is not None and status.klass != 2:
+        steps.append(detail.advice)
+    steps += verb_steps
+
+    references = [info.rfc if info else BASIC_CODES.get(code, ("", ""))[1]]
+    if status is not None:
+        references += [detail.rfc if detail else "RFC 3463", "RFC 3463"]
+    if verb in COMMANDS:
+        references.append(COMMANDS[verb].rfc)
+    if ehlo:
+        references.append("RFC 5321 §4.1.1.1")
+    if code == 334:
+        references.append("RFC 4954 §4")
+
+    return Explanation(
+        headline=headline,
+        code=code,
+        enhanced=str(status) if status else None,
+        anatomy=code_anatomy(code) + (enhanced_anatomy(status) if status else []),
+        meaning="\n\n".join(_unique(meaning)),
+        server_reason=server_reason,
+        retry=retry,
+        next_steps=_unique(steps),
+        keywords=keywords,
+        decoded=decoded,
+        pattern=pattern_text(pattern) if pattern else None,
+        known=info is not None and (status is None or detail is not None),
+        references=_unique(references),
+    )
+
+
+def explain_topic(text: str) -> Explanation:
+    """Explain what a learner typed: 550, 550 5.7.1, 5.7.1, a whole reply, SIZE, RCPT (see topics.py)."""
+    from smtpshell.explain.topics import explain_topic as explain
+
+    return explain(text)
+
+
+def _strip_status(reply: Reply, status: EnhancedStatus) -> str:
+    """The reply's text without the enhanced code in front of each line."""
+    prefix = str(status)
+    return "\n".join(line[len(prefix) :].lstrip() if line.startswith(prefix) else line for line in reply.lines)
+
+
+def _unknown_code_meaning(code: int) -> str:
+    first, second = code // 100, (code // 10) % 10
+    if not is_reply_code(code):
+        return (
+            "SMTP reply codes start with 2 (success), 3 (go on), 4 (temporary failure) or 5 (permanent "
+            "failure), and their second digit runs from 0 to 5; this one does not fit, so it is not a valid "
+            "SMTP reply. A server sending it is broken, or this is not an SMTP conversation."
+        )
+    return (
+        f"This shell's knowledge base has no entry for {code}; neither RFC 5321 nor the extension RFCs it knows "
+        f"define it. Read from its digits: the first, {first}, means {FIRST_DIGIT[first]}; the second, "
+        f"{second}, says what it is about (see the anatomy). Trust the first digit and the text."
+    )
+
+
+def _enhanced_meaning(status: EnhancedStatus, detail: knowledge.EnhancedInfo | None) -> list[str]:
+    if detail is not None:
+        paragraphs = [f"{status}: {detail.meaning}"]
+        if status.klass not in detail.classes:
+            used = ", ".join(f"{c}.{status.subject}.{status.detail}" for c in detail.classes)
+            paragraphs.append(f"Unusual: {detail.key} is normally sent as {used}.")
+        return paragraphs
+    klass = knowledge.enhanced_classes().get(status.klass)
+    subject = knowledge.enhanced_subjects().get(status.subject)
+    about = f"subject {status.subject} ({subject.name.lower()})" if subject else f"subject {status.subject} (undefined)"
+    class_name = klass.name.lower() if klass else "unknown class"
+    return [
+        f"{status}: the detail {status.detail} is not in the IANA registry, so it is this server's own code. "
+        f"What is known: class {status.klass} ({class_name}), {about}. The text is the best guide."
+    ]
+
+
+def _challenge(
+    reply: Reply, verb: str | None, command: str | None, state: ClientState | None
+) -> tuple[str | None, str]:
+    from smtpshell.explain.auth_challenge import decode_challenge  # base64 only when a 334 needs it
+
+    mechanism = None
+    if verb == "AUTH" and command:
+        words = split_command(command).argument.split()
+        mechanism = words[0] if words else None
+    elif state is not None:
+        mechanism = state.auth_mechanism
+    challenge = decode_challenge(reply.text, mechanism)
+    return challenge.decoded, challenge.meaning
