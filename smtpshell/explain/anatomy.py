@@ -12,12 +12,12 @@ from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, SECOND_DIGIT, Enha
 
 # What each second digit is about, in more words than the registry's one-word name (RFC 5321 §4.2.1).
 SECOND_DIGIT_MORE: dict[int, str] = {
-    0: "about the command's syntax: typos, unknown or unimplemented commands",
-    1: "information: answers to requests for status or help",
-    2: "about the connection (the transmission channel)",
+    0: "typos, unknown or unimplemented commands",
+    1: "answers to requests for status or help",
+    2: "the transmission channel",
     3: "not assigned by RFC 5321 (used by AUTH's 334 challenge and DATA's 354)",
     4: "not assigned by RFC 5321",
-    5: "about the mail system: the mailbox, the message, the server's own state",
+    5: "the mailbox, the message, the server's own state",
 }
 
 FIRST_DIGIT_SHORT: dict[int, str] = {
