@@ -11,9 +11,7 @@ from typing import Literal
 
 META_PREFIX = "/"
 
-ArgKind = Literal[
-    "none", "host", "topic", "mechanism", "path", "lesson", "on-off", "fault", "number", "meta"
-]
+ArgKind = Literal["none", "host", "topic", "mechanism", "path", "lesson", "on-off", "fault", "number", "meta"]
 
 
 @dataclass(frozen=True)
@@ -27,31 +25,42 @@ class MetaCommand:
 META_COMMANDS: dict[str, MetaCommand] = {
     m.name: m
     for m in (
-        MetaCommand("connect", "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE]",
-                    "talk to a real SMTP server instead of the sandbox", "host"),
+        MetaCommand(
+            "connect",
+            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE]",
+            "talk to a real SMTP server instead of the sandbox",
+            "host",
+        ),
         MetaCommand("sandbox", "/sandbox", "go back to the built-in sandbox server"),
-        MetaCommand("explain", "/explain [CODE|ENHANCED|KEYWORD|VERB]",
-                    "explain a reply code, an enhanced code, an extension or a command; alone: the last reply",
-                    "topic"),
-        MetaCommand("auth", "/auth PLAIN|LOGIN|CRAM-MD5 [USER]",
-                    "log in step by step; asks for the password without echo and shows each base64 line",
-                    "mechanism"),
+        MetaCommand(
+            "explain",
+            "/explain [CODE|ENHANCED|KEYWORD|VERB]",
+            "explain a reply code, an enhanced code, an extension or a command; alone: the last reply",
+            "topic",
+        ),
+        MetaCommand(
+            "auth",
+            "/auth PLAIN|LOGIN|CRAM-MD5 [USER]",
+            "log in step by step; asks for the password without echo and shows each base64 line",
+            "mechanism",
+        ),
         MetaCommand("message", "/message", "start a message for DATA with From, To, Subject, Date, Message-ID"),
         MetaCommand("mailbox", "/mailbox [N]", "show the messages the sandbox captured (or message N)", "number"),
         MetaCommand("server", "/server", "show the sandbox's side: each reply and the rule that produced it"),
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),
-        MetaCommand("save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations",
-                    "path"),
+        MetaCommand(
+            "save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations", "path"
+        ),
         MetaCommand("replay", "/replay FILE", "run a demo script: each line as if typed", "path"),
-        MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks",
-                    "on-off"),
-        MetaCommand("explanations", "/explanations on|off", "show or hide the explanation under each reply",
-                    "on-off"),
-        MetaCommand("faults", "/faults [SPEC|clear]", "list, add or clear the sandbox's faults (greylist, ...)",
-                    "fault"),
-        MetaCommand("lesson", "/lesson [ID|stop]", "start a guided lesson (the next unfinished one by default)",
-                    "lesson"),
+        MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks", "on-off"),
+        MetaCommand("explanations", "/explanations on|off", "show or hide the explanation under each reply", "on-off"),
+        MetaCommand(
+            "faults", "/faults [SPEC|clear]", "list, add or clear the sandbox's faults (greylist, ...)", "fault"
+        ),
+        MetaCommand(
+            "lesson", "/lesson [ID|stop]", "start a guided lesson (the next unfinished one by default)", "lesson"
+        ),
         MetaCommand("hint", "/hint", "the next hint for the current lesson step"),
         MetaCommand("showme", "/showme", "put the current step's solution on the command line, unsent"),
         MetaCommand("help", "/help [COMMAND]", "help on the shell, or on an SMTP or shell command", "meta"),

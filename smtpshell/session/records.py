@@ -38,6 +38,7 @@ class Notice:
     text: str
     detail: str = ""
     at: float = 0.0
+    explanation: Explanation | None = None  # /explain's answer, for a front end that renders it richly
 
 
 @dataclass(frozen=True)

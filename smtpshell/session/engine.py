@@ -1,0 +1,573 @@
+"""The shell engine both front ends share: a user line in; what to send, and transcript records, out.
+
+Rules: the session state changes only through ClientState.apply on a reply the server really sent; every exchange
+becomes a record with its explanation and, from the sandbox, the server's reason; a connection problem becomes a
+notice and the engine keeps running. No UI library is imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from smtpshell.explain import explain_reply
+from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
+from smtpshell.net.sandbox import SandboxError, SandboxThread
+from smtpshell.net.server_log import LogEntry, SessionOpened
+from smtpshell.paths import data_dir as default_data_dir
+from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
+from smtpshell.proto.errors import LocalProtocolError
+from smtpshell.proto.events import Message, SendReply
+from smtpshell.proto.grammar import split_command
+from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.replies import Reply
+from smtpshell.session import meta
+from smtpshell.session.auth_flow import answer_password
+from smtpshell.session.history import HISTORY_FILE, HistoryFile
+from smtpshell.session.message import message_template, split_message_text
+from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_message
+from smtpshell.session.meta_table import META_PREFIX, lookup_meta
+from smtpshell.session.pipelining import group_length, send_group
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.redact import HIDDEN, history_line, redact_command
+from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
+from smtpshell.session.target import Target
+
+if TYPE_CHECKING:
+    from smtpshell.session.completion import Completion
+
+__all__ = ["ShellEngine", "Target"]
+
+Mode = Literal["command", "data", "secret"]
+PROMPTS: dict[Mode, str] = {"command": "smtp> ", "data": "data> ", "secret": "password: "}
+CLIENT_NAME = "client.example"  # the name the shell gives in the EHLO it sends by itself (--starttls)
+SANDBOX_TLS_NAME = "sandbox.test"  # a name on the sandbox's certificate, checked like any server's
+ExchangeKind = Literal["greeting", "command", "data", "auth"]
+
+
+class ShellEngine:
+    def __init__(
+        self,
+        target: Target | None = None,
+        *,
+        policy: SandboxPolicy | None = None,
+        on_record: Callable[[Record], None] | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
+        self.target = target or Target("sandbox")
+        self.policy = policy or SandboxPolicy()
+        self.on_record = on_record
+        self.data_dir = data_dir
+        self.records: list[Record] = []
+        self.state = ClientState()
+        self.mode: Mode = "command"
+        self.raw = False  # send lines exactly as typed: no safety checks, no dot-stuffing
+        self.explanations = True  # a flag front ends read: show the explanation under each reply
+        self.quit_requested = False  # /quit was typed: the front end should end the session
+        self.suggestion: str | None = None  # text a front end should put on the command line, unsent
+        self.sandbox: SandboxThread | None = None
+        self.connection: ClientConnection | None = None
+        self.history = HistoryFile(self._history_path())
+        self.lessons: Any = None  # the lesson runner (smtpshell.lessons.runner.LessonRunner) while one runs
+        self.lesson_guide: Any = None  # smtpshell.lessons.LessonGuide: the runner plus saved progress
+        self.lesson_catalogue: Any = None
+        self.policy_before_lesson: SandboxPolicy | None = None  # restored by /lesson stop
+        self.lesson_busy = False
+        self._lock = asyncio.Lock()
+        self._exchanges = 0
+        self._held_line: str | None = None  # a line held back by a warning; sent if submitted again at once
+        self.message_lines: list[str] = []
+        self.bdat_command: tuple[str, int] | None = None  # a typed BDAT waiting for its chunk
+        self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
+        self._log_session: int | None = None  # the sandbox log's session number of this connection
+        self._replies_read = 0
+        self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
+        self.replay_depth = 0  # how many /replay scripts are running inside each other
+
+    # ---- what front ends read ------------------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        return PROMPTS[self.mode]
+
+    @property
+    def connected(self) -> bool:
+        return self.connection is not None and not self.connection.closed
+
+    def last_exchange(self) -> Exchange | None:
+        for record in reversed(self.records):
+            if isinstance(record, Exchange) and record.reply is not None:
+                return record
+        return None
+
+    def mailbox(self) -> list[Message]:
+        return self.sandbox.store.messages() if self.sandbox is not None else []
+
+    def server_log(self, *, this_connection: bool = False) -> list[LogEntry]:
+        """The sandbox's log: every session, or only this connection's when ``this_connection``."""
+        if self.sandbox is None:
+            return []
+        entries = self.sandbox.log.entries()
+        if this_connection:
+            return [e for e in entries if e.session == self._log_session]
+        return entries
+
+    def message_template(self) -> str:
+        return message_template(self.state)
+
+    def sandbox_addresses(self) -> list[str]:
+        """Every mailbox and list of the sandbox's directory, at each of its domains."""
+        names = [*self.policy.mailboxes, *self.policy.lists]
+        return [f"{name}@{domain}" for domain in self.policy.domains for name in names]
+
+    def completions(self, text_before_cursor: str) -> list[Completion]:
+        if self.mode != "command":
+            return []
+        # Imported on the first Tab, not at start-up: the first prompt comes sooner (benchmarks/).
+        from smtpshell.session.completion import complete
+
+        addresses = self.sandbox_addresses() if self.target.kind == "sandbox" else []
+        return complete(
+            text_before_cursor,
+            self.state,
+            addresses=addresses,
+            history=self.history.lines(),
+            lessons=meta.lesson_choices(self),
+        )
+
+    def take_suggestion(self) -> str | None:
+        suggestion, self.suggestion = self.suggestion, None
+        return suggestion
+
+    # ---- life cycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect to the target (starting the sandbox first when it is the target) and read the greeting."""
+        async with self._lock:
+            await self.connect(self.target)
+            lines, self.startup_lines = self.startup_lines, []
+            for line in lines:
+                await self.run_line(line)
+
+    async def close(self) -> None:
+        """Close the connection and stop the sandbox; the engine can start again afterwards."""
+        async with self._lock:
+            await self.disconnect("the shell closed the connection", quietly=True)
+            if self.sandbox is not None:
+                sandbox, self.sandbox = self.sandbox, None
+                await asyncio.to_thread(sandbox.stop)
+
+    async def connect(self, target: Target) -> bool:
+        """Open a new session with ``target`` (closing the current one); False when it failed (see the notices)."""
+        await self.disconnect("the shell opened a new connection", quietly=self.connection is None)
+        self.target = target
+        self.state = ClientState()
+        self._reset_input()
+        try:
+            host, port, implicit = await self._endpoint(target)
+            self.connection = await ClientConnection.open(host, port, implicit_tls=implicit)
+        except (ClientError, SandboxError, OSError) as error:  # OSError: the sandbox's certificate files
+            self.connection_error(error, connecting=True)
+            return False
+        connection = self.connection
+        tls_info = connection.tls.to_dict() if connection.tls is not None else {}
+        self.emit(ConnectionChange("connected", target.describe(), connection.peer_address, tls_info, time.time()))
+        self._log_session = None
+        self._replies_read = 0
+        greeting = await self.receive(GREETING, GREETING, "greeting", time.time())
+        if greeting is not None and target.tls == "starttls" and self.connected:
+            await self._auto_starttls()
+        return self.connected
+
+    async def disconnect(self, reason: str, *, quietly: bool = False) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        await connection.close()
+        self.state.connected = False
+        self.state.closed = True
+        self._reset_input()
+        if not quietly:
+            self.emit(ConnectionChange("disconnected", self.target.describe(), reason, at=time.time()))
+
+    async def _endpoint(self, target: Target) -> tuple[str, int, TLSSettings | None]:
+        if target.kind == "remote":
+            settings = TLSSettings(verify=not target.insecure, cafile=target.cafile, server_hostname=target.host)
+            return target.host, target.port, settings if target.tls == "implicit" else None
+        sandbox = await self._sandbox_thread()
+        if target.tls == "implicit":
+            if sandbox.tls_port is None:
+                raise SandboxError("the sandbox has no implicit-TLS port: " + (sandbox.sandbox.tls_problem or "?"))
+            return sandbox.host, sandbox.tls_port, self.tls_settings()
+        return sandbox.host, sandbox.port, None
+
+    async def _sandbox_thread(self) -> SandboxThread:
+        if self.sandbox is None:
+            thread = SandboxThread(self.policy, tls_port=0, data_dir=self.data_dir)
+            await asyncio.to_thread(thread.start)
+            self.sandbox = thread
+        return self.sandbox
+
+    def tls_settings(self) -> TLSSettings:
+        """How to check the certificate of the current target: the sandbox's own certificate is trusted."""
+        if self.target.kind == "sandbox":
+            from smtpshell.net.certs import sandbox_certificate
+
+            cafile = str(sandbox_certificate(self.data_dir).certificate)
+            return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
+        return TLSSettings(verify=not self.target.insecure, cafile=self.target.cafile, server_hostname=self.target.host)
+
+    async def _auto_starttls(self) -> None:
+        """--starttls: greet and upgrade at once, as a mail client does; the learner greets again over TLS."""
+        await self.send_command(f"EHLO {CLIENT_NAME}")
+        if not self.connected:
+            return
+        if not self.state.advertised("STARTTLS"):
+            self.notice(
+                "warning",
+                "The server does not offer STARTTLS; this connection stays unencrypted.",
+                "Its EHLO reply has no STARTTLS line. Without TLS, anything you send (a password too) "
+                "crosses the network readable by anyone on the path.",
+            )
+            return
+        await self.send_command("STARTTLS")
+
+    # ---- records -------------------------------------------------------------------------------------
+
+    def emit(self, record: Record) -> None:
+        self.records.append(record)
+        if self.on_record is not None:
+            self.on_record(record)
+        meta.lesson_observe(self, record)  # after: what the lesson says about a record comes after it
+
+    def notice(self, level: Literal["info", "warning", "error"], text: str, detail: str = "") -> Notice:
+        record = Notice(level, text, detail, time.time())
+        self.emit(record)
+        return record
+
+    # ---- input -----------------------------------------------------------------------------------------
+
+    async def submit(self, line: str) -> None:
+        """One line from the user: an SMTP line, a /meta command, a message line in data mode, or a secret."""
+        async with self._lock:
+            await self.run_line(line)
+
+    async def run_line(self, line: str) -> None:
+        """submit() without taking the lock: for /replay, which runs inside a submit."""
+        if "\n" in line and not self.raw and self.mode != "secret":
+            await self._run_block(split_message_text(line))
+            return
+        if self.mode == "secret":
+            await answer_password(self, line)
+        elif self.mode == "data" and not self._is_meta(line, in_data=True):
+            await data_line(self, line)
+        else:
+            await self._command_line(line)
+
+    async def _run_block(self, lines: list[str]) -> None:
+        """A pasted block: each line as if typed, except that commands go out as one group when the server
+        offers PIPELINING; after a 354 the rest of the block is the message, up to its "." line."""
+        while lines:
+            count = group_length(lines) if self._may_pipeline() else 0
+            if count >= 2:
+                group, lines = lines[:count], lines[count:]
+                for line in group:
+                    self._remember(line)
+                self._held_line = None
+                await send_group(self, group)
+            else:
+                await self.run_line(lines.pop(0))
+            if self.quit_requested:
+                return
+
+    def _may_pipeline(self) -> bool:
+        state = self.state
+        return (
+            self.connected
+            and self.mode == "command"
+            and state.advertised("PIPELINING")
+            and state.auth_mechanism is None
+            and not state.in_data
+        )
+
+    async def send_message(self, text: str) -> None:
+        """A whole message after 354 (added to any lines already typed): dot-stuffed, sent, ended with CRLF.CRLF."""
+        async with self._lock:
+            if self.mode != "data" or self.bdat_command is not None:
+                self.notice(
+                    "error",
+                    "No message is expected now.",
+                    "Send DATA first; once the server answers 354, it reads the message.",
+                )
+                return
+            lines = split_message_text(text)
+            if not self.raw:
+                for line in lines:
+                    what = forbidden_character(line)
+                    if what is not None:
+                        self.notice("error", *refusal_text(what))
+                        return
+            self.message_lines.extend(lines)
+            await finish_message(self)
+
+    def _is_meta(self, line: str, *, in_data: bool = False) -> bool:
+        if not line.startswith(META_PREFIX):
+            return False
+        if not in_data:
+            return True
+        # Inside a message, only a known command is one; any other line starting with "/" is message text.
+        word = line.split(maxsplit=1)[0] if line.strip() else ""
+        return lookup_meta(word) is not None
+
+    def interrupted(self) -> None:
+        """The user broke off a wait (Ctrl-C while the server was slow): the connection cannot be trusted now."""
+        self._reset_input()
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        connection.abort()
+        self.state.connected = False
+        self.state.closed = True
+        self.notice(
+            "warning",
+            "Interrupted: the shell closed the connection.",
+            "A reply arriving late would be taken for the answer to your next command. " + RECONNECT_ADVICE,
+        )
+        self.emit(ConnectionChange("disconnected", self.target.describe(), "interrupted", at=time.time()))
+
+    def cancel_input(self) -> str | None:
+        """Ctrl-C at a prompt: drop a pending password or BDAT chunk; a started message cannot be taken back."""
+        if self.mode == "secret":
+            self._reset_input()
+            return "AUTH cancelled; nothing was sent."
+        if self.bdat_command is not None:
+            self._reset_input()
+            return "BDAT cancelled; nothing was sent."
+        if self.mode == "data":
+            return "The server is reading the message: end it with a line holding only '.' (RSET afterwards)."
+        return None
+
+    def add_message_lines(self, lines: list[str]) -> None:
+        """Lines for the message being typed after 354 (the /message template), as if typed one by one."""
+        if self.mode == "data" and self.bdat_command is None:
+            self.message_lines.extend(lines)
+
+    def _reset_input(self) -> None:
+        self.mode = "command"
+        self.message_lines = []
+        self.bdat_command = None
+        self.auth_pending = None
+
+    async def _command_line(self, line: str) -> None:
+        held, self._held_line = self._held_line, None
+        if not line.strip():
+            return
+        if self._is_meta(line):
+            self._remember(line)
+            await meta.dispatch(self, line)
+            return
+        auth_response = self.state.auth_mechanism is not None and self.connected
+        self._remember(line, auth_response=auth_response)
+        if not self.connected:
+            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            return
+        if not self.raw:
+            what = forbidden_character(line)
+            if what is not None:
+                self.notice("error", *refusal_text(what))
+                return
+            warning = None if auth_response or held == line else pointless_warning(line, self.state)
+            if warning is not None:
+                self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
+                self.notice("warning", warning)
+                return
+        if auth_response:
+            await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
+            return
+        bdat = split_command(line)
+        if bdat.verb == "BDAT" and bdat.argument.split()[:1] and bdat.argument.split()[0].isdigit():
+            self.bdat_command = (line, int(bdat.argument.split()[0]))
+            self.mode = "data"
+            self.notice(
+                "info",
+                f"Type the chunk: exactly {self.bdat_command[1]} octets on one line.",
+                "BDAT sends its chunk right after the command, with no dot-stuffing and no end marker: "
+                "the server counts octets. The shell sends the command and the chunk together.",
+            )
+            return
+        kind: ExchangeKind = "auth" if bdat.verb == "AUTH" else "command"
+        await self.send_command(line, shown=redact_command(line), kind=kind)
+
+    def _remember(self, line: str, *, auth_response: bool = False) -> None:
+        kept = history_line(line, auth_response=auth_response)
+        if kept is not None:
+            self.history.append(kept)
+
+    def _history_path(self) -> Path | None:
+        try:
+            base = self.data_dir if self.data_dir is not None else default_data_dir()
+        except OSError:
+            return None
+        return base / HISTORY_FILE
+
+    # ---- AUTH ----------------------------------------------------------------------------------------
+
+    def begin_auth(self, mechanism: str, username: str) -> None:
+        """/auth: the next line submitted is the password (not echoed, never kept)."""
+        self.auth_pending = (mechanism.upper(), username)
+        self.mode = "secret"
+
+    # ---- sending and receiving -----------------------------------------------------------------------
+
+    async def send_command(
+        self, line: str, *, shown: str | None = None, state_command: str | None = None, kind: ExchangeKind = "command"
+    ) -> Exchange | None:
+        connection = self.connection
+        if connection is None or connection.closed:
+            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            return None
+        sent_at = time.time()
+        try:
+            await connection.send_line(line, raw=self.raw)
+        except LocalProtocolError as error:
+            self.notice("error", "Not sent.", str(error))
+            return None
+        except ClientError as error:
+            self.connection_error(error)
+            return None
+        return await self.receive(state_command or line, shown or line, kind, sent_at)
+
+    async def receive(
+        self, state_command: str, shown: str, kind: ExchangeKind, sent_at: float, payload_lines: tuple[str, ...] = ()
+    ) -> Exchange | None:
+        """Read the reply to what was just sent, advance the state, record the exchange, act on the reply."""
+        connection = self.connection
+        assert connection is not None
+        tls = connection.tls is not None
+        try:
+            reply = await connection.read_reply()
+        except ClientError as error:
+            self._record(
+                Exchange(
+                    self._next_index(),
+                    shown,
+                    None,
+                    None,
+                    self.state.copy(),
+                    tls,
+                    sent_at,
+                    None,
+                    kind=kind,
+                    payload_lines=payload_lines,
+                )
+            )
+            self.connection_error(error)
+            return None
+        replied_at = time.time()
+        self.state.apply(state_command, reply)
+        reason = self._server_reason(reply)
+        explanation = explain_reply(reply, state_command, self.state.copy(), reason)
+        exchange = Exchange(
+            self._next_index(),
+            shown,
+            reply,
+            explanation,
+            self.state.copy(),
+            tls,
+            sent_at,
+            replied_at,
+            reason,
+            kind,
+            payload_lines,
+        )
+        self._record(exchange)
+        await self._after_reply(state_command, reply)
+        return exchange
+
+    def _next_index(self) -> int:
+        self._exchanges += 1
+        return self._exchanges
+
+    def _record(self, exchange: Exchange) -> None:
+        self.emit(exchange)
+
+    async def _after_reply(self, command: str, reply: Reply) -> None:
+        verb = split_command(command).verb if command not in (GREETING, DATA_END, AUTH_RESPONSE) else command
+        if self.state.closed or reply.code == 421:
+            why = "after QUIT" if reply.code == 221 else f"with {reply.code}"
+            await self.disconnect(f"the server closed the connection {why}")
+            if reply.code != 221:
+                self.notice("warning", "The server closed the connection.", RECONNECT_ADVICE)
+            return
+        if verb == "DATA" and reply.code == 354:
+            self.mode = "data"
+            self.message_lines = []
+        elif verb == "STARTTLS" and reply.code == 220:
+            await self._upgrade()
+
+    async def _upgrade(self) -> None:
+        connection = self.connection
+        assert connection is not None
+        try:
+            details = await connection.starttls(self.tls_settings())
+        except (ClientError, OSError) as error:
+            self.connection_error(error)
+            return
+        self.emit(
+            ConnectionChange(
+                "tls", self.target.describe(), f"{details.version}, {details.cipher}", details.to_dict(), time.time()
+            )
+        )
+        if details.discarded:
+            self.notice(
+                "warning",
+                f"The server sent {details.discarded} octets after its 220; the shell threw them away unread.",
+                "RFC 3207 §6: anything sent before the TLS handshake could have been "
+                "injected by an attacker, so a client must not read it as part of the encrypted session.",
+            )
+        self.notice(
+            "info",
+            "TLS is on. Send EHLO again: the server forgets the earlier greeting (RFC 3207 §4.2), "
+            "and may now offer more, such as AUTH.",
+        )
+
+    def _server_reason(self, reply: Reply) -> str | None:
+        """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
+        if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
+            return None
+        index, self._replies_read = self._replies_read, self._replies_read + 1
+        entries = self.sandbox.log.entries(peer=self.connection.local_address)
+        if self._log_session is None:
+            # A port may be reused: this connection is the newest session the log has for our address.
+            opened = [e.session for e in entries if isinstance(e.item, SessionOpened)]
+            self._log_session = max(opened) if opened else None
+        replies = [e.item for e in entries if e.session == self._log_session and isinstance(e.item, SendReply)]
+        if index < len(replies) and replies[index].reply.code == reply.code:
+            return replies[index].reason
+        return None
+
+    def connection_error(self, error: ClientError | SandboxError | OSError, *, connecting: bool = False) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.abort()
+        was_connected = self.state.connected
+        self.state.connected = False
+        self.state.closed = True
+        self._reset_input()
+        if isinstance(error, ClientError):
+            advice = error.advice + (f"\n{error.detail}" if error.detail else "")
+            self.notice("error", error.headline, advice if connecting else f"{advice}\n{RECONNECT_ADVICE}".strip())
+        elif isinstance(error, SandboxError):
+            self.notice("error", f"The sandbox could not start: {error}", "Try again, or /connect HOST.")
+        else:
+            self.notice(
+                "error",
+                f"The sandbox's TLS certificate could not be read: {error}",
+                f"Its files live under {self.data_dir or default_data_dir()}; delete the tls folder there "
+                "and the sandbox makes a new one.",
+            )
+        if was_connected or connection is not None:
+            self.emit(ConnectionChange("disconnected", self.target.describe(), "the connection failed", at=time.time()))

@@ -1,0 +1,56 @@
+"""The message side of DATA: a header template filled from the envelope, and the lines as they go out.
+
+Rule: the envelope (MAIL FROM, RCPT TO) decides delivery; the From:/To: headers are only what the reader sees.
+The template fills both from the same addresses so a learner's first message is consistent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+
+from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.framing import dot_stuff
+
+DEFAULT_SUBJECT = "Hello from smtpshell"
+DEFAULT_BODY = "This message was typed by hand, one SMTP command at a time."
+
+
+def message_headers(state: ClientState, *, now: float | None = None) -> list[str]:
+    """From, To, Subject, Date and Message-ID for the current envelope (placeholders when it is empty)."""
+    sender = state.sender or "you@example.com"
+    recipients = state.recipients or ["someone@example.com"]
+    domain = sender.rpartition("@")[2] or (state.helo if state.helo and state.helo != "?" else "smtpshell.invalid")
+    return [
+        f"From: <{sender}>",
+        "To: " + ", ".join(f"<{r}>" for r in recipients),
+        f"Subject: {DEFAULT_SUBJECT}",
+        f"Date: {email.utils.formatdate(now, localtime=True)}",
+        f"Message-ID: {email.utils.make_msgid(domain=domain)}",
+    ]
+
+
+def message_template(state: ClientState, *, now: float | None = None) -> str:
+    """Headers, the blank line that ends them (RFC 5322 §2.1), and a one-line body."""
+    return "\n".join([*message_headers(state, now=now), "", DEFAULT_BODY])
+
+
+def stuffed_lines(lines: list[str]) -> tuple[list[str], int]:
+    """The lines as they travel after DATA (RFC 5321 §4.5.2) and how many got an extra leading dot."""
+    out = ["." + line if line.startswith(".") else line for line in lines]
+    return out, sum(1 for line in lines if line.startswith("."))
+
+
+def data_payload(lines: list[str], *, raw: bool = False) -> bytes:
+    """The octets sent after 354: the message and <CRLF>.<CRLF>. Raw mode skips dot-stuffing, for demos."""
+    if raw:
+        body = "".join(line + "\r\n" for line in lines)
+        return body.encode("utf-8", "surrogateescape") + b".\r\n"
+    return dot_stuff(lines)
+
+
+def split_message_text(text: str) -> list[str]:
+    """A whole message typed or pasted as one text -> its lines (CRLF or LF ends a line; the last may lack one)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines

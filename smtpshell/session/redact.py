@@ -1,0 +1,43 @@
+"""What the shell keeps of a credential: nothing. AUTH arguments and the answers to 334 are hidden in records,
+in saved transcripts and in the history file; only the mechanism name stays, since it is no secret.
+"""
+
+from __future__ import annotations
+
+from smtpshell.proto.grammar import split_command
+
+HIDDEN = "[credentials hidden]"
+
+
+def is_auth_line(line: str) -> bool:
+    return split_command(line).verb == "AUTH"
+
+
+def redact_command(line: str, *, auth_response: bool = False) -> str:
+    """The line as records show it: ``AUTH PLAIN [credentials hidden]``; an AUTH response becomes HIDDEN."""
+    if auth_response:
+        return HIDDEN
+    parsed = split_command(line)
+    if parsed.verb != "AUTH":
+        return line
+    words = parsed.argument.split()
+    if len(words) <= 1:
+        return line.strip()
+    return f"AUTH {words[0]} {HIDDEN}"
+
+
+def history_line(line: str, *, auth_response: bool = False) -> str | None:
+    """The line as the history file keeps it, or None when nothing of it is worth keeping.
+
+    An AUTH line keeps its verb and mechanism (recalling it starts a fresh exchange); an answer to a 334 is
+    dropped: a recalled credential would be a credential on disk.
+    """
+    if auth_response or not line.strip():
+        return None
+    parsed = split_command(line)
+    if parsed.verb == "AUTH":
+        words = parsed.argument.split()
+        return f"AUTH {words[0]}" if words else "AUTH"
+    if parsed.verb == "/AUTH":  # the helper takes no password on its line; anything past USER is dropped
+        return " ".join(line.split()[:3])
+    return line

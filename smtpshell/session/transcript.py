@@ -1,0 +1,187 @@
+"""Records as text: lines for a plain front end, and the saved transcript (plain or annotated Markdown).
+
+Rule: everything here reads records only, and records hold no credential (see redact.py), so a saved
+transcript is safe to share as it is.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from smtpshell.explain.model import Explanation
+from smtpshell.explain.render import render_brief
+from smtpshell.proto.client_state import DATA_END
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+
+LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
+
+
+@dataclass(frozen=True)
+class Line:
+    style: LineStyle
+    text: str
+
+
+CLIENT, SERVER = "C: ", "S: "
+
+
+def exchange_lines(exchange: Exchange, *, client: bool = True) -> list[Line]:
+    """The exchange as a conversation: what the client sent (unless ``client`` is False), then the reply."""
+    lines: list[Line] = []
+    if client and exchange.kind != "greeting":
+        if exchange.command == DATA_END:
+            lines += [Line("data", CLIENT + line) for line in exchange.payload_lines]
+            lines.append(Line("data", CLIENT + "."))
+        else:
+            lines.append(Line("client", CLIENT + exchange.command))
+            if exchange.kind == "data":  # BDAT: the chunk follows its command
+                lines += [Line("data", CLIENT + line) for line in exchange.payload_lines]
+    if exchange.reply is None:
+        lines.append(Line("error", "   (no reply: the connection ended)"))
+    else:
+        lines += [Line("server", SERVER + wire) for wire in exchange.reply.wire_lines()]
+    return lines
+
+
+def notice_lines(notice: Notice) -> list[Line]:
+    marker = {"info": "-- ", "warning": "!! ", "error": "xx "}[notice.level]
+    lines = [Line(notice.level, marker + line) for line in notice.text.splitlines() or [""]]
+    lines += [Line(notice.level, "   " + line) for line in notice.detail.splitlines()]
+    return lines
+
+
+def connection_lines(change: ConnectionChange) -> list[Line]:
+    words = {"connected": "connected to", "tls": "TLS established with", "disconnected": "disconnected from"}
+    text = f"*** {words[change.event]} {change.target}"
+    if change.detail:
+        text += f" ({change.detail})"
+    lines = [Line("connection", text)]
+    lines += [Line("connection", f"    {key}: {value}") for key, value in change.tls_info.items()]
+    return lines
+
+
+def record_lines(record: Record, *, client: bool = True) -> list[Line]:
+    if isinstance(record, Exchange):
+        return exchange_lines(record, client=client)
+    if isinstance(record, Notice):
+        return notice_lines(record)
+    return connection_lines(record)
+
+
+def display_lines(record: Record, *, explanations: bool = True, client: bool = True, width: int = 100) -> list[Line]:
+    """What a plain front end prints for a record: its lines, and under a reply its explanation when wanted."""
+    lines = record_lines(record, client=client)
+    if isinstance(record, Notice):
+        lines = [wrapped for line in lines for wrapped in _wrap(line, width)]
+    if explanations and isinstance(record, Exchange) and record.explanation is not None:
+        # The short form under each reply keeps the conversation readable; /explain gives the whole text.
+        text = render_brief(record.explanation, width=max(40, width - 1), indent="    ")
+        lines += [Line("explanation", line) for line in text.splitlines()]
+    return lines
+
+
+def _wrap(line: Line, width: int) -> list[Line]:
+    """A long prose line folded under its own indent; short ones (and message text with tabs) stay as they are."""
+    if len(line.text) <= width or "\t" in line.text:
+        return [line]
+    body = line.text.lstrip(" -!x") if line.text[:3] in ("-- ", "!! ", "xx ") else line.text.lstrip(" ")
+    indent = " " * max(3, len(line.text) - len(line.text.lstrip(" ")))
+    first = line.text[: len(line.text) - len(body)]
+    folded = textwrap.wrap(body, width=width - len(indent), break_long_words=False, break_on_hyphens=False)
+    return [Line(line.style, (first if i == 0 else indent) + part) for i, part in enumerate(folded)] or [line]
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
+
+
+def plain_transcript(records: Sequence[Record], target: str) -> str:
+    """Every line with its time, its direction (C: client, S: server) and whether it went over TLS."""
+    out = [
+        f"# smtpshell transcript: {target}; saved {time.strftime('%Y-%m-%d %H:%M:%S %z')}; credentials redacted",
+        "# columns: time, TLS when encrypted, C: client / S: server",
+    ]
+    for record in records:
+        if isinstance(record, Exchange):
+            tls = "TLS" if record.tls else "   "
+            for line in exchange_lines(record):
+                at = record.replied_at if line.style == "server" and record.replied_at else record.sent_at
+                out.append(f"{_clock(at)} {tls} {line.text}")
+        else:
+            at = record.at
+            out += [f"{_clock(at)}     {line.text}" for line in record_lines(record)]
+    return "\n".join(out) + "\n"
+
+
+def explanation_markdown(explanation: Explanation) -> list[str]:
+    out = [f"**{explanation.headline}**", ""]
+    if explanation.anatomy:
+        out += [f"- `{part}`: {meaning}" for part, meaning in explanation.anatomy] + [""]
+    for label, text in (
+        ("", explanation.meaning),
+        ("Server's reason: ", explanation.server_reason),
+        ("Decoded: ", explanation.decoded),
+        ("Known pattern: ", explanation.pattern),
+        ("Retry: ", explanation.retry),
+    ):
+        if text:
+            out += [f"{label}{text}", ""]
+    if explanation.keywords:
+        out += ["| Extension | Parameters | Meaning |", "|---|---|---|"]
+        for note in explanation.keywords:
+            meaning = note.meaning + (f" ({note.reading})" if note.reading else "")
+            out.append(f"| {note.keyword} | {note.params or ''} | {_cell(meaning)} |")
+        out.append("")
+    if explanation.next_steps:
+        out += ["Next: " + "; ".join(explanation.next_steps), ""]
+    if explanation.references:
+        out += ["See " + ", ".join(explanation.references) + ".", ""]
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_transcript(records: Sequence[Record], target: str) -> str:
+    """The transcript as Markdown: each exchange in an ``smtp`` code block with its explanation beneath."""
+    out = [
+        "# smtpshell transcript",
+        "",
+        f"Target: {target}. Saved {time.strftime('%Y-%m-%d %H:%M:%S %z')}. Credentials are redacted.",
+        "",
+    ]
+    number = 0
+    for record in records:
+        if isinstance(record, Exchange):
+            number += 1
+            title = "Greeting" if record.kind == "greeting" else _title(record)
+            out += [f"## {number}. {title}" + (" (over TLS)" if record.tls else ""), "", "```smtp"]
+            out += [line.text for line in exchange_lines(record)] + ["```", ""]
+            if record.explanation is not None:
+                out += explanation_markdown(record.explanation)
+            elif record.server_reason:
+                out += [f"Server's reason: {record.server_reason}", ""]
+        else:
+            out += [f"> {line.text.strip()}" for line in record_lines(record)] + [""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _title(exchange: Exchange) -> str:
+    if exchange.command == DATA_END:
+        return "End of message (<CRLF>.<CRLF>)"
+    return f"`{exchange.command}`"
+
+
+def save_transcript(records: Iterable[Record], path: Path, target: str) -> int:
+    """Write the transcript (Markdown for a .md or .markdown path); returns the number of exchanges."""
+    items = list(records)
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    text = markdown_transcript(items, target) if markdown else plain_transcript(items, target)
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    return sum(1 for r in items if isinstance(r, Exchange))
