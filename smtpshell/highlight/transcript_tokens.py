@@ -165,7 +165,7 @@ class TranscriptTokens:
         self.bdat_left = 0  # a reply ends a chunk whatever its count said
         match = _REPLY.fullmatch(body)
         if match is None or (not match[2] and match[3]):
-            return [*out, (offset, t.INVALID, body)]
+            return [*out, (offset, t.INVALID, body)] if body else out
         code, separator, text = int(match[1]), match[2], match[3]
         if self.reply_line == 0:
             self.reply_command = self.pending[0] if self.pending else (GREETING if not self.greeted else None)

@@ -13,16 +13,7 @@ from smtpshell.lessons.walkthrough import walk_lesson
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
 
-# Lesson 10 has the learner paste a block of commands; the engine must send such a block as one pipelined group
-# (RFC 2920) and record each reply against its command. Until it does, the walkthrough of that lesson fails; the
-# marker is strict, so this test fails as soon as the engine can pipeline, to have the marker removed.
-NEEDS_PIPELINING = pytest.mark.xfail(
-    strict=True, reason="the shell engine does not yet send a pasted block of commands as one pipelined group"
-)
-WALKS = [
-    pytest.param(path, id=path.stem, marks=NEEDS_PIPELINING if path.stem == "10-pipelining" else ())
-    for path in lesson_files(LESSONS)
-]
+WALKS = [pytest.param(path, id=path.stem) for path in lesson_files(LESSONS)]
 
 
 @pytest.mark.parametrize("path", WALKS)
