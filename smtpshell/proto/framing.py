@@ -55,18 +55,54 @@ class DataReader:
 
     def feed(self, buffer: bytearray) -> None:
         """Consume what can be judged from ``buffer`` (in place); sets ``done`` at the terminating line."""
-        while not self.done:
-            end = buffer.find(CRLF)
-            if end < 0:
-                self._hold_partial(buffer)
-                return
-            line = bytes(buffer[:end])
-            del buffer[: end + 2]
-            if self._line_start and line == b".":
-                self.done = True
-                return
-            self._take(dot_unstuff_line(line) if self._line_start else line)
-            self._line_start = True
+        if not self._line_start:
+            self._feed_line(buffer)  # finish the over-long line in progress first
+        if self._line_start and not self.done:
+            self._feed_lines(buffer)
+
+    def _feed_lines(self, buffer: bytearray) -> None:
+        # All complete lines at once, in C: the same judgements as line by line, without a Python loop per line.
+        if buffer.startswith(b".\r\n"):
+            del buffer[:3]
+            self.done = True
+            return
+        end = buffer.find(b"\r\n.\r\n")
+        if end >= 0:
+            cut, self.done = end + 2, True
+        else:
+            cut = buffer.rfind(CRLF) + 2
+        if cut >= 2:
+            block = bytes(buffer[:cut])
+            del buffer[: cut + (3 if self.done else 0)]
+            self._take_block(block)
+        if not self.done:
+            self._hold_partial(buffer)
+
+    def _take_block(self, block: bytes) -> None:
+        """Judge whole CRLF-ended lines, the first starting a line."""
+        crlf = block.count(CRLF)
+        if block.count(b"\n") > crlf:
+            self.bare_lf = True
+        if block.count(b"\r") > crlf:
+            self.bare_cr = True
+        if not self.long_line and max(map(len, block.split(CRLF))) + 2 > self.text_line_limit:
+            self.long_line = True
+        if not self.eight_bit and not block.isascii():
+            self.eight_bit = True
+        unstuffed = (CRLF + block).replace(b"\r\n.", CRLF)[2:]
+        self.size += len(unstuffed)
+        if self.size <= self.size_limit:
+            self.content += unstuffed
+
+    def _feed_line(self, buffer: bytearray) -> None:
+        end = buffer.find(CRLF)
+        if end < 0:
+            self._hold_partial(buffer)
+            return
+        line = bytes(buffer[:end])
+        del buffer[: end + 2]
+        self._take(line)
+        self._line_start = True
 
     def _hold_partial(self, buffer: bytearray) -> None:
         # An unfinished line can grow without bound; once it is over the limit, judge what arrived and drop

@@ -6,6 +6,7 @@ explanations and the lesson checks all refer to this registry; the richer teachi
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -112,10 +113,7 @@ class EnhancedStatus:
 
     @classmethod
     def parse(cls, text: str) -> EnhancedStatus | None:
-        match = _ENHANCED_RE.match(text.strip())
-        if not match:
-            return None
-        return cls(int(match[1]), int(match[2]), int(match[3]))
+        return _parse_enhanced(text.strip()[:12])
 
     @property
     def generic(self) -> str:
@@ -124,6 +122,13 @@ class EnhancedStatus:
 
     def __str__(self) -> str:
         return f"{self.klass}.{self.subject}.{self.detail}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_enhanced(head: str) -> EnhancedStatus | None:
+    # Cached: a server names the same few codes over and over.
+    match = _ENHANCED_RE.match(head)
+    return EnhancedStatus(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from smtpshell.proto.events import (
 )
 from smtpshell.proto.framing import DataReader
 from smtpshell.proto.grammar import GrammarError, check_mailbox, is_domain, parse_path_argument, split_command
-from smtpshell.proto.policy import AUTH_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
+from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server_auth import AuthHandling
 from smtpshell.proto.server_replies import ServerReply
@@ -78,6 +78,7 @@ class ServerConnection(AuthHandling):
         self._bdat_refusal: tuple[ServerReply, str] | None = None  # decided before its chunk is read
         self._long_line = False  # discarding an over-long command line until its end
         self._unknown_commands = 0
+        self._verb: str | None = None  # the verb being answered, for SendReply.command
         self._awaiting_tls = False
         self.closed = False
 
@@ -130,14 +131,14 @@ class ServerConnection(AuthHandling):
                 self._end_data()
             return self._data is None
         end = self._buffer.find(b"\n")
-        limit = (
-            AUTH_LINE_LIMIT if self.auth_pending or self._buffer[:5].upper() == b"AUTH " else self.policy.line_limit()
-        )
-        if end < 0:
-            if len(self._buffer) > limit:
-                self._long_line = True
-                self._buffer.clear()
-            return False
+        limit = COMMAND_LINE_LIMIT
+        if end < 0 or end >= COMMAND_LINE_LIMIT - 1:  # only a long line needs its exact limit worked out
+            limit = self._line_limit()
+            if end < 0:
+                if len(self._buffer) > limit:
+                    self._long_line = True
+                    self._buffer.clear()
+                return False
         raw = bytes(self._buffer[: end + 1])
         del self._buffer[: end + 1]
         if self._long_line or len(raw.rstrip(b"\n")) + 2 > limit:
@@ -155,6 +156,11 @@ class ServerConnection(AuthHandling):
         else:
             self._command(text)
         return True
+
+    def _line_limit(self) -> int:
+        if self.auth_pending or self._buffer[:5].upper() == b"AUTH ":
+            return AUTH_LINE_LIMIT
+        return self.policy.line_limit()
 
     def _read_chunk(self) -> bool:
         take = min(self._bdat_remaining, len(self._buffer))
@@ -174,6 +180,7 @@ class ServerConnection(AuthHandling):
 
     def _command(self, text: str) -> None:
         line = split_command(text)
+        self._verb = line.verb
         self._out.append(CommandReceived(rules.redact(line)))
         if line.verb not in COMMANDS:
             self._unknown(line.verb or text)
@@ -231,18 +238,11 @@ class ServerConnection(AuthHandling):
     ) -> None:
         enhanced = reply.enhanced if reply.code // 100 != 3 and (self._enhanced_on or force_enhanced) else None
         made = Reply.make(reply.code, lines if lines is not None else reply.text, enhanced)
-        self._out.append(SendReply(made, reason, verb or self._current_verb))
+        self._out.append(SendReply(made, reason, verb or self._verb))
 
     @property
     def _enhanced_on(self) -> bool:
         return self.esmtp and self.policy.offers("ENHANCEDSTATUSCODES")
-
-    @property
-    def _current_verb(self) -> str | None:
-        for item in reversed(self._out):
-            if isinstance(item, CommandReceived):
-                return item.line.split(" ", 1)[0].upper() or None
-        return None
 
     def emit(self, item: Output) -> None:
         self._out.append(item)

@@ -6,7 +6,7 @@ and enhanced code below against the registry in replies.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class ServerReply:
 
     def format(self, **values: object) -> ServerReply:
         """The same reply with ``{placeholders}`` in its text filled in."""
-        return replace(self, text=self.text.format(**values))
+        return ServerReply(self.code, self.enhanced, self.text.format(**values))
 
 
 R = ServerReply
