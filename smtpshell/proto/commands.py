@@ -211,7 +211,7 @@ COMMANDS: dict[str, Command] = {
             "AUTH <mechanism> [initial-response]",
             "log in (PLAIN, LOGIN or CRAM-MD5)",
             "RFC 4954",
-            "AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=",
+            "AUTH LOGIN",
             keyword="AUTH",
             needs_argument=True,
         ),

@@ -309,7 +309,7 @@ def test_an_authenticated_client_is_told_it_is_already_logged_in() -> None:
 @pytest.mark.parametrize(
     ("state_factory", "command", "reply", "expected_steps"),
     [
-        (session, "EHLO client.example", None, ["MAIL FROM:<alice@sandbox.test>", "STARTTLS", "AUTH PLAIN"]),
+        (session, "EHLO client.example", None, ["MAIL FROM:<alice@sandbox.test>", "STARTTLS", "AUTH LOGIN"]),
         (greeted, "MAIL FROM:<a@client.example>", "250 2.1.0 Ok", ["RCPT TO:<bob@sandbox.test>", "RSET", "QUIT"]),
         (with_sender, "RCPT TO:<b@example.org>", "250 2.1.5 Ok", ["DATA", "BDAT 120 LAST", "RCPT TO:"]),
         (greeted, "QUIT", "221 2.0.0 Bye", ["The connection is closed: connect again to go on."]),
