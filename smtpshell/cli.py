@@ -12,7 +12,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("smtpshell.explain.command", "explain a reply code, enhanced code, keyword, command or transcript"),
     "serve": ("smtpshell.net.serve_command", "run the sandbox SMTP server in the foreground for any client"),
     "probe": ("smtpshell.net.probe_command", "report what a real SMTP server supports (sends no mail)"),
-    "connect": ("smtpshell.shell_command", "open the shell on a real server: connect HOST[:PORT]"),
+    "connect": (
+        "smtpshell.shell_command",
+        "open the shell on a real server: connect HOST[:PORT] or connect --mx DOMAIN",
+    ),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
 }

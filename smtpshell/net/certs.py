@@ -3,23 +3,24 @@
 Rule: the key and certificate are made together in a fresh directory that is renamed into place in one step, so
 two smtpshells starting at once never pair one's key with the other's certificate. A certificate close to its
 end is replaced.
+
+Every start of the shell checks the certificate, so the check must be cheap: what a full check (with
+cryptography, slow to import) learned is kept next to the files with their fingerprint, and a start whose files
+still have that fingerprint reads the dates from there. Any change to either file means a full check again.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
+import json
 import os
 import shutil
 import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from smtpshell.paths import data_dir
 
@@ -28,6 +29,7 @@ SANDBOX_ADDRESSES = ("127.0.0.1", "::1")
 VALID_DAYS = 825  # the longest validity that strict clients (Apple's, for one) still accept
 RENEW_BEFORE = datetime.timedelta(days=7)
 DIRECTORY_NAME = "tls"
+CHECKED_NAME = "checked.json"  # the fingerprint and dates a full check found (see the module's rule)
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,85 @@ def _files_in(directory: Path) -> CertificateFiles:
     return CertificateFiles(directory / "sandbox-cert.pem", directory / "sandbox-key.pem")
 
 
+@dataclass(frozen=True)
+class _Checked:
+    fingerprint: str  # SHA-256 of the certificate and key files as they were checked
+    not_before: datetime.datetime
+    not_after: datetime.datetime
+
+
 def _usable(files: CertificateFiles) -> bool:
     try:
-        certificate = x509.load_pem_x509_certificate(files.certificate.read_bytes())
-        key = serialization.load_pem_private_key(files.key.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError):
+        certificate_pem, key_pem = files.certificate.read_bytes(), files.key.read_bytes()
+    except OSError:
         return False
+    fingerprint = _fingerprint(certificate_pem, key_pem)
+    checked = _read_checked(files)
+    if checked is None or checked.fingerprint != fingerprint:
+        checked = _full_check(certificate_pem, key_pem, fingerprint)
+        if checked is None:
+            return False
+        _write_checked(files, checked)
     now = datetime.datetime.now(datetime.UTC)
-    if certificate.not_valid_after_utc - RENEW_BEFORE < now or certificate.not_valid_before_utc > now:
-        return False
-    return certificate.public_key() == key.public_key()
+    return checked.not_before <= now < checked.not_after - RENEW_BEFORE
+
+
+def _fingerprint(certificate_pem: bytes, key_pem: bytes) -> str:
+    return hashlib.sha256(certificate_pem + b"\0" + key_pem).hexdigest()
+
+
+def _full_check(certificate_pem: bytes, key_pem: bytes, fingerprint: str) -> _Checked | None:
+    """Parse both files: None unless they hold a certificate and the private key that belongs to it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError):
+        return None
+    if certificate.public_key() != key.public_key():
+        return None
+    return _Checked(fingerprint, certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+
+
+def _read_checked(files: CertificateFiles) -> _Checked | None:
+    try:
+        data = json.loads((files.certificate.parent / CHECKED_NAME).read_text(encoding="utf-8"))
+        return _Checked(
+            str(data["fingerprint"]),
+            datetime.datetime.fromisoformat(data["not_before"]),
+            datetime.datetime.fromisoformat(data["not_after"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _write_checked(files: CertificateFiles, checked: _Checked) -> None:
+    """Keep what the full check found; best effort: without it the next start checks fully again."""
+    text = json.dumps(
+        {
+            "fingerprint": checked.fingerprint,
+            "not_before": checked.not_before.isoformat(),
+            "not_after": checked.not_after.isoformat(),
+        }
+    )
+    directory = files.certificate.parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{CHECKED_NAME}-", dir=directory)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, directory / CHECKED_NAME)
+    except OSError:
+        pass
 
 
 def _write_new_certificate(directory: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
@@ -134,14 +202,16 @@ def _write_new_certificate(directory: Path) -> None:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_path = directory / "sandbox-key.pem"
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    files = _files_in(directory)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
+    fd = os.open(files.key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    (directory / "sandbox-cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        handle.write(key_pem)
+    files.certificate.write_bytes(certificate_pem)
+    checked = _Checked(
+        _fingerprint(certificate_pem, key_pem), certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    )
+    _write_checked(files, checked)

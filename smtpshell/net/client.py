@@ -113,6 +113,7 @@ class _Receiver(asyncio.Protocol):
         self.closed = False  # the server closed, or the connection broke
         self.close_error: BaseException | None = None
         self.gone = asyncio.Event()  # connection_lost happened
+        self.ended = asyncio.Event()  # the server sent EOF, or the connection is lost: nothing more will come
         self._waiter: asyncio.Future[None] | None = None
         self._writable = asyncio.Event()
         self._writable.set()
@@ -126,6 +127,7 @@ class _Receiver(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self.closed = True
+        self.ended.set()
         self._wake()
         return False  # close our side too: an SMTP server that stops sending is finished
 
@@ -133,6 +135,7 @@ class _Receiver(asyncio.Protocol):
         self.closed = True
         self.close_error = self.close_error or exc
         self.gone.set()
+        self.ended.set()
         self._writable.set()
         self._wake()
 
@@ -217,6 +220,19 @@ class ClientConnection:
     @property
     def closed(self) -> bool:
         return self._aborted or self._receiver.closed
+
+    @property
+    def reset_by_peer(self) -> bool:
+        """The connection ended with a reset (RST) rather than an orderly close."""
+        return isinstance(self._receiver.close_error, ConnectionResetError)
+
+    async def hung_up(self) -> None:
+        """Return once the connection has ended: the server closed it (EOF) or reset it, or it was closed here.
+
+        What the server sent before hanging up (a last 421, say) is still there for read_reply, which returns it
+        at once and then raises ConnectionDropped: a closed connection never waits.
+        """
+        await self._receiver.ended.wait()
 
     def waiting_for(self) -> ClientTimeout:
         """The RFC 5321 §4.5.3.2 row for the reply expected next."""
@@ -367,8 +383,7 @@ class ClientConnection:
 
     def _dropped(self) -> ConnectionDropped:
         partial = bytes(self._partial)
-        reset = isinstance(self._receiver.close_error, ConnectionResetError)
-        how = "reset the connection" if reset else "closed the connection"
+        how = "reset the connection" if self.reset_by_peer else "closed the connection"
         self.abort()
         if partial:
             shown = partial.decode("utf-8", "replace").rstrip("\r\n").replace("\r\n", " | ")

@@ -7,17 +7,22 @@ records gets mail at its own address (the implicit MX); a single MX of "." means
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import dns.asyncresolver
 import dns.exception
 import dns.name
+import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 from dns.rdtypes.ANY.MX import MX
 
+from smtpshell.net.client import split_host_port
 from smtpshell.net.client_errors import ClientError
+
+DNS_PORT = 53
 
 
 class MXLookupFailed(ClientError):
@@ -67,10 +72,35 @@ def order_mx(records: Iterable[MX]) -> tuple[MXHost, ...]:
     return tuple(h for h in hosts if h.host not in ("", "."))
 
 
+def nameserver_resolver(text: str) -> dns.asyncresolver.Resolver:
+    """A resolver that asks only the DNS server at ``IP[:PORT]`` (port 53 by default; ``[v6]:PORT``)."""
+    try:
+        host, port = split_host_port(text, DNS_PORT)
+        address = ipaddress.ip_address(host)
+    except ValueError as error:
+        raise MXLookupFailed(
+            f"{text!r} is not a DNS server address",
+            "Give the DNS server as an IP address, with a port if it is not 53: 192.0.2.53, 127.0.0.1:5353, "
+            "[2001:db8::53]:53.",
+            kind="invalid-nameserver",
+            detail=str(error),
+        ) from None
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = [dns.nameserver.Do53Nameserver(str(address), port)]
+    return resolver
+
+
 async def lookup_mx(
-    domain: str, *, resolver: dns.asyncresolver.Resolver | None = None, lifetime: float = 10.0
+    domain: str,
+    *,
+    resolver: dns.asyncresolver.Resolver | None = None,
+    nameserver: str | None = None,
+    lifetime: float = 10.0,
 ) -> MXResult:
-    """Ask DNS for ``domain``'s MX records (with the system's resolver unless one is given)."""
+    """Ask DNS for ``domain``'s MX records: the system's resolver, unless a resolver or a ``nameserver``
+    (``IP[:PORT]``, see nameserver_resolver) is given."""
+    if resolver is None and nameserver is not None:
+        resolver = nameserver_resolver(nameserver)
     domain = domain.strip().rstrip(".")
     try:
         name = dns.name.from_text(domain)

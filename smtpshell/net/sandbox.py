@@ -14,7 +14,7 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -61,8 +61,13 @@ class Sandbox:
         certificate: ssl.SSLContext | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         data_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
         self.policy = policy if policy is not None else SandboxPolicy()
+        # What every session's machine stamps on a message (its Received date, queue id): tests pin them.
+        self.clock = clock
+        self.new_id = new_id
         self.host = host
         self.store = MailStore(maildir)
         self.log = ServerLog()
@@ -234,7 +239,14 @@ class _Session(asyncio.Protocol):
         self._log(SessionOpened(self._implicit_tls))
         if self._implicit_tls:
             self._log_tls(transport)
-        self._conn = ServerConnection(sandbox.policy, sandbox.store.add, peer=host, tls=self._implicit_tls)
+        self._conn = ServerConnection(
+            sandbox.policy,
+            sandbox.store.add,
+            peer=host,
+            tls=self._implicit_tls,
+            clock=sandbox.clock,
+            new_id=sandbox.new_id,
+        )
         self._carry_out(self._conn.start())
 
     def data_received(self, data: bytes) -> None:

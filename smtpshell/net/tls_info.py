@@ -10,9 +10,6 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-
 # OpenSSL's X509_V_ERR_* verification codes (x509_vfy.h); the ssl module does not name them.
 _UNABLE_TO_GET_ISSUER_CERT = 2
 _CERT_SIGNATURE_FAILURE = 7
@@ -123,6 +120,11 @@ def summarize_certificate(der: bytes | None) -> CertificateSummary:
     """Read the peer's certificate (DER); works with --insecure too, where getpeercert() returns nothing."""
     if not der:
         return CertificateSummary("", "", None, None, ())
+    # Imported here, after a handshake: cryptography costs tens of milliseconds to import, and most sessions
+    # (the sandbox in plaintext, `smtpshell explain`) never need it.
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     names: list[str] = []
     try:

@@ -107,9 +107,7 @@ class ServerConnection(AuthHandling):
         return self._flush()
 
     def timed_out(self) -> list[Output]:
-        self.send(
-            R.TIMEOUT.format(host=self.policy.hostname), f"no command for {self.timeout:.0f} s (RFC 5321 §4.5.3.2)"
-        )
+        self.send(R.TIMEOUT.format(host=self.policy.hostname), f"no command for {self.timeout:g} s (RFC 5321 §4.5.3.2)")
         self._close("timeout")
         return self._flush()
 

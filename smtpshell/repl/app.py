@@ -71,6 +71,8 @@ class Repl:
         hide_client = self._typed and isinstance(record, Exchange)
         if isinstance(record, Exchange):
             self._typed = False
+        if self.session.app.is_running:  # a record can come while the prompt waits (the server hung up)
+            self.session.app.invalidate()  # redraw the toolbar with the new state
         width = shutil.get_terminal_size((100, 24)).columns
         lines = display_lines(record, explanations=self.engine.explanations, width=width)
         shown = [not (hide_client and line.style in ("client", "data")) for line in lines]
@@ -93,7 +95,8 @@ class Repl:
                 suggestion = engine.take_suggestion()
                 default = suggestion if suggestion and "\n" not in suggestion else ""
                 try:
-                    line = await self.session.prompt_async(engine.prompt, default=default)
+                    # Read when drawn: a server hanging up during the prompt puts the engine back in command mode.
+                    line = await self.session.prompt_async(lambda: engine.prompt, default=default)
                 except KeyboardInterrupt:
                     said = engine.cancel_input()
                     if said:

@@ -12,7 +12,7 @@ from typing import assert_never
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.session import completion_match as matchers
-from smtpshell.session.completion_match import Completion, Sources
+from smtpshell.session.completion_match import Completion, Sources, directory_addresses
 from smtpshell.session.completion_suggest import (
     Address,
     ArgumentExample,
@@ -30,7 +30,7 @@ from smtpshell.session.completion_suggest import (
     suggest,
 )
 
-__all__ = ["Completion", "Suggestion", "complete", "suggest"]
+__all__ = ["Completion", "Suggestion", "complete", "directory_addresses", "suggest"]
 
 
 def _candidates(suggestion: Suggestion, sources: Sources) -> list[Completion]:
@@ -67,13 +67,14 @@ def complete(
     text_before_cursor: str,
     state: ClientState,
     *,
-    addresses: Sequence[str] = (),
+    addresses: Sequence[str | tuple[str, str]] = (),
     history: Sequence[str] = (),
     lessons: Sequence[tuple[str, str]] = (),
 ) -> list[Completion]:
     """The candidates for the end of ``text_before_cursor``, best first.
 
-    ``addresses`` are mailboxes the sandbox knows; ``history`` the lines typed before, oldest first (addresses
+    ``addresses`` are the addresses the sandbox knows: a mailbox's address, or an (address, what it is) pair
+    (directory_addresses gives them for a sandbox policy); ``history`` the lines typed before, oldest first (addresses
     and hosts are taken from it); ``lessons`` the (id, title) pairs ``/lesson`` may start.
     """
     sources = Sources(state, addresses, history, lessons)

@@ -17,6 +17,7 @@ from smtpshell.explain import knowledge
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS, SANDBOX_EXTENSIONS, Command, Param, lookup
 from smtpshell.proto.faults import PRESETS
+from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
 from smtpshell.session.completion_suggest import (
     Address,
@@ -50,7 +51,7 @@ class Sources:
     """What the completer may offer besides the tables: known mailboxes, typed history, lessons."""
 
     state: ClientState
-    addresses: Sequence[str] = ()  # mailboxes the sandbox knows
+    addresses: Sequence[str | tuple[str, str]] = ()  # the sandbox's mailboxes, or (address, what it is) pairs
     history: Sequence[str] = ()  # lines typed before, oldest first (as prompt_toolkit's History keeps them)
     lessons: Sequence[tuple[str, str]] = ()  # (id, title)
 
@@ -58,6 +59,8 @@ class Sources:
 # Facts about the shell's own completion, not about SMTP: said once, here. (What a SASL mechanism or an EHLO
 # keyword is comes from the explain/ knowledge base.)
 _NULL_SENDER_MEANING = "the null sender <>: used by bounces, so that no bounce comes back"
+MAILBOX_MEANING = "a mailbox the sandbox knows"
+LIST_MEANING = "a mailing list the sandbox knows"
 _BDAT_LAST_MEANING = "this chunk ends the message; the server answers for the whole message"
 _LESSON_STOP = ("stop", "stop", "leave the current lesson")
 _FAULTS_CLEAR = ("clear", "clear", "remove every fault from the sandbox")
@@ -118,8 +121,17 @@ def match_path_keyword(kind: PathKeyword, sources: Sources) -> list[Completion]:
 _USED_AS = {"MAIL": "used before as a sender", "RCPT": "used before as a recipient"}
 
 
+def directory_addresses(policy: SandboxPolicy) -> list[tuple[str, str]]:
+    """Every mailbox and mailing list of the sandbox's directory, at each of its domains, with what it is."""
+    names = [(name, MAILBOX_MEANING) for name in policy.mailboxes]
+    names += [(name, f"{LIST_MEANING} ({', '.join(members)})") for name, members in policy.lists.items()]
+    return [(f"{name}@{domain}", meaning) for domain in policy.domains for name, meaning in names]
+
+
 @functools.lru_cache(maxsize=8)
-def _address_candidates(verb: str, history: tuple[str, ...], addresses: tuple[str, ...]) -> list[tuple[str, str, str]]:
+def _address_candidates(
+    verb: str, history: tuple[str, ...], addresses: tuple[str | tuple[str, str], ...]
+) -> list[tuple[str, str, str]]:
     """(lower-cased, address, meaning), each address once: the ones used with ``verb`` before (most recent
     first), the sandbox's mailboxes, then the ones used with the other verb.
 
@@ -131,7 +143,7 @@ def _address_candidates(verb: str, history: tuple[str, ...], addresses: tuple[st
         if match:
             used.append((match[1].split()[0].upper(), match[2]))
     ordered = [(a, _USED_AS[v]) for v, a in used if v == verb]
-    ordered += [(a, "a mailbox the sandbox knows") for a in addresses]
+    ordered += [(a, MAILBOX_MEANING) if isinstance(a, str) else a for a in addresses]
     ordered += [(a, _USED_AS[v]) for v, a in used if v != verb]
     found: dict[str, tuple[str, str, str]] = {}
     for address, meaning in ordered:

@@ -24,7 +24,7 @@ from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
-from smtpshell.session import meta
+from smtpshell.session import idle_watch, meta
 from smtpshell.session.auth_flow import answer_password
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
 from smtpshell.session.message import message_template, split_message_text
@@ -38,6 +38,7 @@ from smtpshell.session.target import Target
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
+    from smtpshell.session.mx_choice import MXChoice
 
 __all__ = ["ShellEngine", "Target"]
 
@@ -56,8 +57,14 @@ class ShellEngine:
         policy: SandboxPolicy | None = None,
         on_record: Callable[[Record], None] | None = None,
         data_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
         self.target = target or Target("sandbox")
+        # What messages are stamped with (the template's Date and Message-ID, the sandbox's Received date and
+        # queue ids): the real clock and fresh ids, unless a test pins them.
+        self.clock = clock
+        self.new_id = new_id
         self.policy = policy or SandboxPolicy()
         self.on_record = on_record
         self.data_dir = data_dir
@@ -76,7 +83,8 @@ class ShellEngine:
         self.lesson_catalogue: Any = None
         self.policy_before_lesson: SandboxPolicy | None = None  # restored by /lesson stop
         self.lesson_busy = False
-        self._lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # held while a line runs; the idle watch takes it too
+        self._watcher: asyncio.Task[None] | None = None  # waits for the server to hang up (idle_watch.py)
         self._exchanges = 0
         self._held_line: str | None = None  # a line held back by a warning; sent if submitted again at once
         self.message_lines: list[str] = []
@@ -84,6 +92,8 @@ class ShellEngine:
         self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
         self._log_session: int | None = None  # the sandbox log's session number of this connection
         self._replies_read = 0
+        self.mx_choice: MXChoice | None = None  # the last /connect --mx list, for /connect N
+        self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
         self.replay_depth = 0  # how many /replay scripts are running inside each other
 
@@ -116,12 +126,13 @@ class ShellEngine:
         return entries
 
     def message_template(self) -> str:
-        return message_template(self.state)
+        return message_template(self.state, now=self.clock(), new_id=self.new_id)
 
-    def sandbox_addresses(self) -> list[str]:
-        """Every mailbox and list of the sandbox's directory, at each of its domains."""
-        names = [*self.policy.mailboxes, *self.policy.lists]
-        return [f"{name}@{domain}" for domain in self.policy.domains for name in names]
+    def sandbox_addresses(self) -> list[tuple[str, str]]:
+        """Every mailbox and list of the sandbox's directory, at each of its domains, with what it is."""
+        from smtpshell.session.completion import directory_addresses
+
+        return directory_addresses(self.policy)
 
     def completions(self, text_before_cursor: str) -> list[Completion]:
         if self.mode != "command":
@@ -146,7 +157,7 @@ class ShellEngine:
 
     async def start(self) -> None:
         """Connect to the target (starting the sandbox first when it is the target) and read the greeting."""
-        async with self._lock:
+        async with self.lock:
             await self.connect(self.target)
             lines, self.startup_lines = self.startup_lines, []
             for line in lines:
@@ -154,7 +165,7 @@ class ShellEngine:
 
     async def close(self) -> None:
         """Close the connection and stop the sandbox; the engine can start again afterwards."""
-        async with self._lock:
+        async with self.lock:
             await self.disconnect("the shell closed the connection", quietly=True)
             if self.sandbox is not None:
                 sandbox, self.sandbox = self.sandbox, None
@@ -173,6 +184,7 @@ class ShellEngine:
             self.connection_error(error, connecting=True)
             return False
         connection = self.connection
+        self._watcher = idle_watch.start_watching(self, connection)
         tls_info = connection.tls.to_dict() if connection.tls is not None else {}
         self.emit(ConnectionChange("connected", target.describe(), connection.peer_address, tls_info, time.time()))
         self._log_session = None
@@ -183,6 +195,7 @@ class ShellEngine:
         return self.connected
 
     async def disconnect(self, reason: str, *, quietly: bool = False) -> None:
+        self._stop_watching()
         connection, self.connection = self.connection, None
         if connection is None:
             return
@@ -204,9 +217,32 @@ class ShellEngine:
             return sandbox.host, sandbox.tls_port, self.tls_settings()
         return sandbox.host, sandbox.port, None
 
+    def _stop_watching(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
+
+    def watch_finished(self) -> None:
+        """The idle watch handles a hang-up itself (idle_watch.py): there is no watch left to cancel."""
+        self._watcher = None
+
+    def forget_connection(self) -> None:
+        """The connection has ended: drop it, mark the session closed, and drop half-typed input."""
+        self._stop_watching()
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.abort()
+        self.state.connected = False
+        self.state.closed = True
+        self._reset_input()
+
     async def _sandbox_thread(self) -> SandboxThread:
+        if self.sandbox is not None and (self.sandbox.loop is None or self.sandbox.loop.is_closed()):
+            self.sandbox = None  # stopped behind the engine's back: /sandbox starts a fresh one
         if self.sandbox is None:
-            thread = SandboxThread(self.policy, tls_port=0, data_dir=self.data_dir)
+            thread = SandboxThread(
+                self.policy, tls_port=0, data_dir=self.data_dir, clock=self.clock, new_id=self.new_id
+            )
             await asyncio.to_thread(thread.start)
             self.sandbox = thread
         return self.sandbox
@@ -252,7 +288,7 @@ class ShellEngine:
 
     async def submit(self, line: str) -> None:
         """One line from the user: an SMTP line, a /meta command, a message line in data mode, or a secret."""
-        async with self._lock:
+        async with self.lock:
             await self.run_line(line)
 
     async def run_line(self, line: str) -> None:
@@ -295,7 +331,7 @@ class ShellEngine:
 
     async def send_message(self, text: str) -> None:
         """A whole message after 354 (added to any lines already typed): dot-stuffed, sent, ended with CRLF.CRLF."""
-        async with self._lock:
+        async with self.lock:
             if self.mode != "data" or self.bdat_command is not None:
                 self.notice(
                     "error",
@@ -325,12 +361,9 @@ class ShellEngine:
     def interrupted(self) -> None:
         """The user broke off a wait (Ctrl-C while the server was slow): the connection cannot be trusted now."""
         self._reset_input()
-        connection, self.connection = self.connection, None
-        if connection is None:
+        if self.connection is None:
             return
-        connection.abort()
-        self.state.connected = False
-        self.state.closed = True
+        self.forget_connection()
         self.notice(
             "warning",
             "Interrupted: the shell closed the connection.",
@@ -452,7 +485,7 @@ class ShellEngine:
         except ClientError as error:
             self._record(
                 Exchange(
-                    self._next_index(),
+                    self.next_index(),
                     shown,
                     None,
                     None,
@@ -468,10 +501,10 @@ class ShellEngine:
             return None
         replied_at = time.time()
         self.state.apply(state_command, reply)
-        reason = self._server_reason(reply)
+        reason = self.server_reason(reply)
         explanation = explain_reply(reply, state_command, self.state.copy(), reason)
         exchange = Exchange(
-            self._next_index(),
+            self.next_index(),
             shown,
             reply,
             explanation,
@@ -487,7 +520,7 @@ class ShellEngine:
         await self._after_reply(state_command, reply)
         return exchange
 
-    def _next_index(self) -> int:
+    def next_index(self) -> int:
         self._exchanges += 1
         return self._exchanges
 
@@ -534,7 +567,7 @@ class ShellEngine:
             "and may now offer more, such as AUTH.",
         )
 
-    def _server_reason(self, reply: Reply) -> str | None:
+    def server_reason(self, reply: Reply) -> str | None:
         """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
         if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
             return None
@@ -550,13 +583,9 @@ class ShellEngine:
         return None
 
     def connection_error(self, error: ClientError | SandboxError | OSError, *, connecting: bool = False) -> None:
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            connection.abort()
+        connection = self.connection
         was_connected = self.state.connected
-        self.state.connected = False
-        self.state.closed = True
-        self._reset_input()
+        self.forget_connection()
         if isinstance(error, ClientError):
             advice = error.advice + (f"\n{error.detail}" if error.detail else "")
             self.notice("error", error.headline, advice if connecting else f"{advice}\n{RECONNECT_ADVICE}".strip())

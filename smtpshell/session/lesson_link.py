@@ -53,13 +53,16 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         if engine.lessons is None:
             engine.notice("info", "No lesson is running.")
         else:
+            finished = engine.lessons.finished
             engine.lessons = engine.lesson_guide = None
             if engine.policy_before_lesson is not None:
                 _apply_policy(engine.policy, engine.policy_before_lesson)
                 engine.policy_before_lesson = None
             engine.notice(
                 "info",
-                "Lesson stopped; your progress is kept. /lesson resumes it.",
+                "Lesson closed. /lesson starts the next one."
+                if finished
+                else "Lesson stopped; your progress is kept. /lesson resumes it.",
                 "The sandbox is back to its own settings from the next connection (/sandbox).",
             )
         return
@@ -82,10 +85,11 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         engine.policy_before_lesson = copy.deepcopy(engine.policy)
     _apply_policy(engine.policy, guide.policy())
     engine.lesson_guide, engine.lessons = guide, guide.runner
+    await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
+    # Said after the new greeting, so that the first step is the last thing on the screen.
     resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
     engine.notice("info", f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
     _announce_step(engine, guide.runner)
-    await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
 
 
 def _apply_policy(policy: SandboxPolicy, fresh: SandboxPolicy) -> None:
@@ -144,6 +148,11 @@ def hint(engine: ShellEngine) -> None:
         engine.notice("info", f"Hint {found.number} of {found.total}:", found.text)
 
 
+def visible_controls(text: str) -> str:
+    """``text`` with its CR, LF and NUL written out as <CR>, <LF>, <NUL>, as the lessons write them."""
+    return text.replace("\r", "<CR>").replace("\n", "<LF>").replace("\x00", "<NUL>")
+
+
 def show_me(engine: ShellEngine) -> None:
     runner = engine.lessons
     if runner is None:
@@ -154,6 +163,17 @@ def show_me(engine: ShellEngine) -> None:
         engine.notice("info", "This step has no answer to show.")
         return
     first = f"First type {', '.join(shown.shell_commands)}. " if shown.shell_commands else ""
+    if shown.kind == "message" and engine.mode == "data" and shown.text and "\n" not in shown.text:
+        # A one-line message fits on the command line, where it is typed as a line of the message; that is the
+        # only way to type one holding a lone CR (lesson 14), which no key produces.
+        engine.suggestion = shown.text
+        engine.notice(
+            "info",
+            f"Answer {shown.number} of {shown.total}: {first}the message's line is on the command line, unsent. "
+            "Press Enter, then type . to end the message.",
+            visible_controls(shown.text),
+        )
+        return
     if shown.kind == "message":
         # A message does not fit on the command line: it is shown, to be typed (or pasted) after DATA's 354.
         lines = "\n".join(shown.lines or (*shown.text.split("\n"), "."))

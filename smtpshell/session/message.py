@@ -7,6 +7,7 @@ The template fills both from the same addresses so a learner's first message is 
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Callable
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.framing import dot_stuff
@@ -15,23 +16,30 @@ DEFAULT_SUBJECT = "Hello from smtpshell"
 DEFAULT_BODY = "This message was typed by hand, one SMTP command at a time."
 
 
-def message_headers(state: ClientState, *, now: float | None = None) -> list[str]:
-    """From, To, Subject, Date and Message-ID for the current envelope (placeholders when it is empty)."""
+def message_headers(
+    state: ClientState, *, now: float | None = None, new_id: Callable[[], str] | None = None
+) -> list[str]:
+    """From, To, Subject, Date and Message-ID for the current envelope (placeholders when it is empty).
+
+    ``now`` and ``new_id`` pin the Date and the Message-ID's left part (tests); by default they are the time and
+    a fresh unique id.
+    """
     sender = state.sender or "you@example.com"
     recipients = state.recipients or ["someone@example.com"]
     domain = sender.rpartition("@")[2] or (state.helo if state.helo and state.helo != "?" else "smtpshell.invalid")
+    message_id = f"<{new_id()}@{domain}>" if new_id is not None else email.utils.make_msgid(domain=domain)
     return [
         f"From: <{sender}>",
         "To: " + ", ".join(f"<{r}>" for r in recipients),
         f"Subject: {DEFAULT_SUBJECT}",
         f"Date: {email.utils.formatdate(now, localtime=True)}",
-        f"Message-ID: {email.utils.make_msgid(domain=domain)}",
+        f"Message-ID: {message_id}",
     ]
 
 
-def message_template(state: ClientState, *, now: float | None = None) -> str:
+def message_template(state: ClientState, *, now: float | None = None, new_id: Callable[[], str] | None = None) -> str:
     """Headers, the blank line that ends them (RFC 5322 §2.1), and a one-line body."""
-    return "\n".join([*message_headers(state, now=now), "", DEFAULT_BODY])
+    return "\n".join([*message_headers(state, now=now, new_id=new_id), "", DEFAULT_BODY])
 
 
 def stuffed_lines(lines: list[str]) -> tuple[list[str], int]:

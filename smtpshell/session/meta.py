@@ -13,20 +13,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smtpshell.explain import explain_reply, explain_topic, render_text
+from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
-from smtpshell.session import lesson_link, state_text
+from smtpshell.session import lesson_link, mx_choice, state_text
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
 from smtpshell.session.replay import ScriptError, comment_text, read_script
-from smtpshell.session.target import Target, TargetError, TLSMode, parse_connect_args
+from smtpshell.session.target import (
+    ConnectRequest,
+    Target,
+    TargetError,
+    TLSMode,
+    is_choice,
+    parse_connect_request,
+)
 from smtpshell.session.transcript import save_transcript
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
 
 Handler = Callable[["ShellEngine", list[str]], Awaitable[None]]
+MX_USAGE = "/connect --mx DOMAIN [--starttls|--tls] [--insecure] [--cafile FILE], then /connect N[:PORT]"
 MAX_REPLAY_DEPTH = 3  # a script may replay another, but not itself forever
 
 
@@ -52,11 +61,52 @@ def _usage(engine: ShellEngine, name: str, problem: str) -> None:
 
 async def _connect(engine: ShellEngine, args: list[str]) -> None:
     try:
-        target = parse_connect_args(args)
+        request = parse_connect_request(args)
+        if request.mx is not None:
+            await _list_mx(engine, request)
+            return
+        if request.choice is not None:
+            if engine.mx_choice is None:
+                raise TargetError(
+                    f"{request.choice} is a number, but there is no list to choose from: "
+                    "/connect --mx DOMAIN lists a domain's mail servers"
+                )
+            target = engine.mx_choice.pick(request.choice, request)
+        else:
+            target = request.target()
     except TargetError as error:
-        _usage(engine, "connect", str(error))
+        if any(word == "--mx" or word.startswith("--mx=") or is_choice(word) for word in args):
+            engine.notice("error", str(error), f"Usage: {MX_USAGE}")
+        else:
+            _usage(engine, "connect", str(error))
         return
     await engine.connect(target)
+
+
+async def _list_mx(engine: ShellEngine, request: ConnectRequest) -> None:
+    """/connect --mx DOMAIN: list the domain's mail servers; /connect N then picks one."""
+    assert request.mx is not None
+    try:
+        result = await mx_choice.look_up(request.mx, engine.nameserver)
+    except ClientError as error:
+        detail = f"{error.advice}\n{error.detail}" if error.detail else error.advice
+        engine.notice("error", error.headline, detail)
+        return
+    choice = engine.mx_choice = mx_choice.MXChoice(result, request)
+    how = {"none": "", "starttls": " with --starttls", "implicit": " with --tls"}[request.tls]
+    engine.notice(
+        "info",
+        choice.heading(),
+        "\n".join(
+            [
+                *choice.rows(),
+                "",
+                choice.explanation(),
+                f"Type /connect 1 to talk to the first{how}, /connect N for another, or /connect N:PORT for "
+                "another port.",
+            ]
+        ),
+    )
 
 
 async def _sandbox(engine: ShellEngine, args: list[str]) -> None:

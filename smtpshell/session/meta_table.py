@@ -28,7 +28,8 @@ META_COMMANDS: dict[str, MetaCommand] = {
         MetaCommand(
             "connect",
             "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE]",
-            "talk to a real SMTP server instead of the sandbox",
+            "talk to a real SMTP server instead of the sandbox; /connect --mx DOMAIN lists a domain's mail "
+            "servers, then /connect N picks one",
             "host",
         ),
         MetaCommand("sandbox", "/sandbox", "go back to the built-in sandbox server"),

@@ -12,6 +12,10 @@ from smtpshell.explain.model import Explanation
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.replies import Reply
 
+# The command of an exchange the client did not prompt: a last reply (a 421, say) from a server hanging up while
+# the learner was idle. Such an exchange has kind "greeting", like the banner, the other reply nobody asked for.
+UNPROMPTED = "<unprompted>"
+
 
 @dataclass(frozen=True)
 class Exchange:
@@ -26,7 +30,7 @@ class Exchange:
     sent_at: float
     replied_at: float | None
     server_reason: str | None = None  # from the sandbox: the rule that produced the reply
-    kind: Literal["greeting", "command", "data", "auth"] = "command"
+    kind: Literal["greeting", "command", "data", "auth"] = "command"  # greeting: a reply sent unasked (see above)
     payload_lines: tuple[str, ...] = ()  # the message as sent, for DATA and BDAT (dot-stuffed for DATA)
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 from smtpshell.explain.model import Explanation
 from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
-from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.records import UNPROMPTED, ConnectionChange, Exchange, Notice, Record
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
 
@@ -160,7 +160,7 @@ def markdown_transcript(records: Sequence[Record], target: str) -> str:
     for record in records:
         if isinstance(record, Exchange):
             number += 1
-            title = "Greeting" if record.kind == "greeting" else _title(record)
+            title = _title(record)
             out += [f"## {number}. {title}" + (" (over TLS)" if record.tls else ""), "", "```smtp"]
             out += [line.text for line in exchange_lines(record)] + ["```", ""]
             if record.explanation is not None:
@@ -173,6 +173,8 @@ def markdown_transcript(records: Sequence[Record], target: str) -> str:
 
 
 def _title(exchange: Exchange) -> str:
+    if exchange.kind == "greeting":
+        return "Unprompted reply (the server hung up)" if exchange.command == UNPROMPTED else "Greeting"
     if exchange.command == DATA_END:
         return "End of message (<CRLF>.<CRLF>)"
     return f"`{exchange.command}`"

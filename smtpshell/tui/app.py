@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, OptionList
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
+MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "step_selection"}  # they act on the panes
+LESSON_KEYS = "/hint · /showme · F5 hides"
+LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
 
 
@@ -73,7 +77,7 @@ class SMTPShellApp(App[int]):
         Binding("f2", "toggle_pane('explanation')", "Explain"),
         Binding("f3", "mailbox", "Mailbox"),
         Binding("f4", "toggle_pane('server-view')", "Server"),
-        Binding("f5", "toggle_pane('lesson')", "Lesson", show=False),
+        Binding("f5", "toggle_pane('lesson')", "Lesson"),
         Binding("ctrl+t", "toggle_contrast", "Contrast"),
         Binding("pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
         Binding("pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
@@ -111,6 +115,7 @@ class SMTPShellApp(App[int]):
         self._mode = "command"
         self._explanations = True
         self._lesson_markdown = ""
+        self._last_record: Record | None = None
         self.engine: ShellEngine = engine if engine is not None else self._make_engine()
         self.engine.on_record = self._record_from_engine
         self.submit(self._start_engine)  # the first job: connect, and show the greeting
@@ -146,11 +151,28 @@ class SMTPShellApp(App[int]):
         self.query_one(CommandLine).input.focus()
         self._run_engine()
 
+    @property
+    def main_screen(self) -> Screen[Any]:
+        """The screen with the panes (the mailbox and the help go on top of it)."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys for the panes only on the main screen (on the mailbox they would act unseen); F5 only while a
+        lesson has something to show. What this refuses is left out of the footer too."""
+        if action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        if action == "toggle_pane" and self.main_screen.has_class("-narrow", "-composing"):
+            return False  # a narrow screen gives the composer the side panes' room
+        if action == "toggle_pane" and parameters == ("lesson",):
+            return bool(self._lesson_markdown)
+        return True
+
     def _theme_changed(self, theme: Theme) -> None:
         self.query_one(CommandLine).set_theme_variables(self.theme_variables)
 
     def on_resize(self, event: Resize) -> None:
-        self.screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.main_screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.refresh_bindings()
 
     # ---- the engine -----------------------------------------------------------------------------------------
 
@@ -206,10 +228,13 @@ class SMTPShellApp(App[int]):
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()
-        self.screen.set_class(composer.display, "-composing")
+        self._set_composing(composer.display)
         self._mode = mode
         suggestion = engine.take_suggestion()
         if suggestion is not None:
+            if composer.display:  # /showme's line of the message goes on the command line: the composer steps aside
+                composer.close()
+                self._set_composing(False)
             command_line.put(suggestion)
         if engine.explanations != self._explanations:
             self._explanations = engine.explanations
@@ -220,6 +245,11 @@ class SMTPShellApp(App[int]):
         self._refresh_lesson()
         if engine.quit_requested:
             self.run_worker(self.action_quit(), group="quit")
+
+    def _set_composing(self, composing: bool) -> None:
+        if self.main_screen.has_class("-composing") != composing:
+            self.main_screen.set_class(composing, "-composing")
+            self.refresh_bindings()  # on a narrow screen the pane keys go while composing
 
     def _target_label(self) -> str:
         return self.engine.target.describe()
@@ -235,7 +265,10 @@ class SMTPShellApp(App[int]):
         if runner is None:
             if pane.has_text:
                 pane.clear()
+                self._lesson_markdown = ""
+                self.main_screen.remove_class("-lesson")
                 self._fit_side()
+                self.refresh_bindings()
             return
         from smtpshell.lessons.render import pane_markdown
 
@@ -243,9 +276,20 @@ class SMTPShellApp(App[int]):
         number = catalogue.number(runner.lesson) if catalogue is not None else None
         markdown = pane_markdown(runner, None, number)
         if markdown != self._lesson_markdown:
+            had_text = pane.has_text
             self._lesson_markdown = markdown
-            pane.show_text(runner.lesson.title, markdown)
+            # The lesson's introduction is read from the top; after that the current step (or, at the end, the
+            # summary, which stays until the learner closes it) comes first: what was passed is above it.
+            pane.show_text(
+                runner.lesson.title,
+                markdown,
+                at_last_heading=runner.finished or runner.step_index > 0,
+                keys=LESSON_DONE_KEYS if runner.finished else LESSON_KEYS,
+            )
             self._fit_side()
+            if not had_text:
+                self.main_screen.add_class("-lesson")
+                self.refresh_bindings()
 
     @on(RecordArrived)
     def _show_record(self, event: RecordArrived) -> None:
@@ -256,13 +300,23 @@ class SMTPShellApp(App[int]):
             self.query_one(StatusBar).update_state(self._target_label(), self.engine.state, self.engine.connected)
         if isinstance(record, Notice) and record.level == "error":
             self.notify(record.detail or record.text, title=record.text, severity="error", timeout=8)
-        elif isinstance(record, ConnectionChange) and record.event == "disconnected":
+        elif isinstance(record, ConnectionChange) and record.event == "disconnected" and self._unexpected(record):
             self.notify(
                 record.detail or "The server closed the connection.",
                 title="Disconnected",
                 severity="warning",
                 timeout=8,
             )
+        self._last_record = record
+
+    def _unexpected(self, change: ConnectionChange) -> bool:
+        """Whether a disconnection deserves a pop-up: not when the learner asked for it (QUIT, /sandbox, a
+        lesson's fresh session), nor right after an error that was already shown."""
+        reason = change.detail or ""
+        if reason.startswith("the shell ") or reason.endswith("after QUIT"):
+            return False
+        previous = self._last_record
+        return not (isinstance(previous, Notice) and previous.level == "error")
 
     @on(OptionList.OptionHighlighted, "#transcript")
     def _selection_changed(self, event: OptionList.OptionHighlighted) -> None:
@@ -281,14 +335,14 @@ class SMTPShellApp(App[int]):
         text = event.text
         self.query_one(Transcript).following = True
         self.query_one(Composer).close()
-        self.screen.remove_class("-composing")
+        self._set_composing(False)
         self.query_one(CommandLine).input.focus()
         self.submit(lambda: self.engine.send_message(text))
 
     @on(Composer.Dismissed)
     def _composer_dismissed(self) -> None:
         self.query_one(Composer).close()
-        self.screen.remove_class("-composing")
+        self._set_composing(False)
         self.query_one(CommandLine).input.focus()
 
     def use_meta_command(self, command: MetaCommand) -> None:
@@ -308,7 +362,9 @@ class SMTPShellApp(App[int]):
 
     def action_help(self) -> None:
         focused = self.focused
-        if self._mode in ("data", "secret"):
+        if isinstance(self.screen, MailboxScreen):
+            context = "mailbox"
+        elif self._mode in ("data", "secret"):
             context = self._mode
         elif focused is not None and (isinstance(focused, Transcript)):
             context = "transcript"
@@ -320,9 +376,6 @@ class SMTPShellApp(App[int]):
 
     def action_toggle_pane(self, pane_id: str) -> None:
         pane = self.query_one(f"#{pane_id}")
-        if pane_id == "lesson" and not pane.display and not self.query_one(LessonPane).has_text:
-            self.notify("No lesson is running. Start one with /lesson.", timeout=4)
-            return
         pane.display = not pane.display
         self._fit_side()
         if pane.display and pane_id == "server-view":

@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.dom import NoScreen
 from textual.geometry import Offset, Region, Spacing
 from textual.message import Message
 from textual.widgets import Input, Label
 from textual_autocomplete import AutoComplete, DropdownItem, TargetState
 
-from smtpshell.tui.highlighting import ThemeHighlighter, make_lexer
+from smtpshell.tui.highlighting import ThemeHighlighter, make_lexer, visible_controls
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
@@ -26,10 +28,12 @@ if TYPE_CHECKING:
 CompletionSource = Callable[[str], Sequence["Completion"]]
 DROPDOWN_ROWS = 10  # options visible at once; the CSS gives AutoComplete the same height
 MEANING_WIDTH = 60  # a meaning longer than this is cut with an ellipsis so the dropdown stays beside the cursor
+DROPDOWN_FRAME = 2  # the dropdown's border, left and right
+MEANING_GAP = 2  # between a candidate and its meaning
 
 PLACEHOLDERS = {
     "command": "an SMTP command (try EHLO me) or /help — Tab completes, F1 helps",
-    "data": "a line of the message; a line with only . ends it (or send it from the composer)",
+    "data": "a line of the message; a line holding only . ends it",
     "secret": "typed without echo",
 }
 
@@ -42,6 +46,7 @@ class CompletionDropdown(AutoComplete):
         self.source = source
         self._by_value: dict[str, Completion] = {}
         self._shown_key: tuple[tuple[str, str], ...] | None = None
+        self._width = 0  # the dropdown's width for the options shown, border included
 
     # Keys are handled by CommandInput.on_key (before this hears of them); here only text changes matter.
     def _listen_to_messages(self, event: events.Event) -> None:
@@ -52,7 +57,7 @@ class CompletionDropdown(AutoComplete):
         # Each keystroke asks twice (text and cursor change); rebuilding an unchanged list costs a layout.
         completions = self._fetch(target_state) if self.target.has_focus else []
         items = self._items(completions)  # also maps each shown row to its completion for this cursor position
-        key = tuple((c.display, c.meaning) for c in completions)
+        key = (*((c.display, c.meaning) for c in completions), ("", str(self._room())))
         if key == self._shown_key:
             return
         self._shown_key = key
@@ -79,19 +84,38 @@ class CompletionDropdown(AutoComplete):
     def get_candidates(self, target_state: TargetState) -> list[DropdownItem]:
         return self._items(self._fetch(target_state))
 
+    def _room(self) -> int:
+        """The columns the dropdown may take: the whole width of the screen, at most."""
+        try:
+            return self.screen.scrollable_content_region.width or self.app.size.width
+        except NoScreen:  # not mounted yet
+            return self.app.size.width
+
     def _items(self, completions: list[Completion]) -> list[DropdownItem]:
         self._by_value = {}
         if not completions:
+            self._width = 0
             return []
         width = max(len(c.display) for c in completions)
+        scrollbar = 1 if len(completions) > DROPDOWN_ROWS else 0
+        # Long meanings are cut with an ellipsis so that the whole dropdown fits on the screen; when only a few
+        # letters would be left (a very narrow terminal), the candidates go alone.
+        limit = min(MEANING_WIDTH, self._room() - DROPDOWN_FRAME - scrollbar - width - MEANING_GAP)
         items = []
+        longest = 0
         for completion in completions:
-            meaning = completion.meaning
-            if len(meaning) > MEANING_WIDTH:
-                meaning = meaning[: MEANING_WIDTH - 1] + "…"
-            main = Content.assemble((completion.display.ljust(width), "bold"), "  ", (meaning, "$text-muted"))
+            meaning = completion.meaning if limit >= 8 else ""
+            if len(meaning) > limit:
+                meaning = meaning[: limit - 1].rstrip() + "…"
+            main = Content(completion.display).stylize("bold")
+            if meaning:
+                main = Content.assemble(
+                    main.pad_right(width - len(completion.display) + MEANING_GAP), (meaning, "$text-muted")
+                )
             self._by_value[main.plain] = completion
+            longest = max(longest, main.cell_length)
             items.append(DropdownItem(main=main))
+        self._width = longest + scrollbar + DROPDOWN_FRAME
         return items
 
     def get_matches(
@@ -143,7 +167,8 @@ class CompletionDropdown(AutoComplete):
 
     def _align_to_target(self) -> None:
         x, y = self.target.cursor_screen_offset
-        width, _ = self.option_list.outer_size
+        # The width of the options just built: the list's own size is the previous layout's until the next one.
+        width = self._width or self.option_list.outer_size.width
         # The list may not be laid out yet: its height follows from the options (the CSS caps it, plus a border).
         height = min(self.option_list.option_count, DROPDOWN_ROWS) + 2
         screen = self.screen.scrollable_content_region
@@ -166,6 +191,17 @@ class CommandInput(Input):
         self._history_index: int | None = None
         self._draft = ""
         self.dropdown: CompletionDropdown | None = None
+
+    @property
+    def _value(self) -> Text:
+        # Input draws its value through Rich, which drops a CR: /showme's message line for lesson 14 would look
+        # shorter than it is and the cursor would drift. Each control character is drawn as its picture instead.
+        if self.password or not any(ord(char) < 0x20 or char == "\x7f" for char in self.value):
+            return super()._value
+        text = Text(visible_controls(self.value), no_wrap=True, overflow="ignore", end="")
+        if self.highlighter is not None:
+            text = self.highlighter(text)
+        return text
 
     def remember(self, line: str) -> None:
         if line.strip() and (not self.history or self.history[-1] != line):

@@ -27,7 +27,8 @@ class Composer(Vertical):
     BORDER_TITLE = "Message (DATA)"
     BINDINGS = [
         Binding("ctrl+s", "send", "Send message", priority=True),
-        Binding("escape", "dismiss", "Type lines myself"),
+        # priority: the editor would take Escape first, to move the focus on (to the Send button: Enter would send)
+        Binding("escape", "dismiss", "Type lines myself", priority=True),
     ]
 
     class Send(Message):

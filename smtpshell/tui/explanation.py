@@ -15,6 +15,8 @@ from textual.widgets import Static
 from smtpshell.explain.model import Explanation
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.highlighting import reply_style
+from smtpshell.tui.inline_markup import inline_markup
+from smtpshell.tui.notice_text import notice_lines
 
 EMPTY = "Type a command below (try EHLO me) and its reply is explained here."
 
@@ -125,9 +127,9 @@ def render_selection(record: Record | None, width: int = 80) -> Content:
         if record.explanation is not None:  # /explain's answer
             return render_explanation(record.explanation, width=width)
         style = {"error": "bold $text-error", "warning": "bold $text-warning"}.get(record.level, "bold $text-primary")
-        body = Content.assemble((record.text, style))
+        body = inline_markup(record.text, style)
         if record.detail:
-            body = Content.assemble(body, "\n\n", record.detail)
+            body = Content.assemble(body, "\n\n", Content("\n").join(notice_lines(record.detail, style="", indent="")))
         return body
     return _connection_detail(record)
 
@@ -167,6 +169,10 @@ class ExplanationPane(VerticalScroll):
 
     def _render_record(self) -> None:
         width = self.scrollable_content_region.width or 80
+        if not self.show_vertical_scrollbar:
+            # A long explanation brings the scrollbar, which takes a column without resizing the pane: lines
+            # wrapped to the full width would each lose their last word to a line of its own.
+            width -= self.styles.scrollbar_size_vertical
         self.query_one("#explanation-body", Static).update(render_selection(self.record, width))
 
     def on_resize(self) -> None:

@@ -6,8 +6,6 @@ client's state), so it cannot drift from what the shell really accepts.
 
 from __future__ import annotations
 
-import re
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,6 +16,7 @@ from textual.widgets import Static
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import COMMANDS
 from smtpshell.session.meta_table import META_COMMANDS
+from smtpshell.tui.inline_markup import inline_markup
 
 FOCUS_HELP = {
     "command": "You are on the **command line**. Type an SMTP command and press Enter; it goes to the server "
@@ -32,6 +31,9 @@ FOCUS_HELP = {
     "data": "The server is reading your **message**. Each line you type is a line of it; a line holding only "
     "`.` ends it.",
     "secret": "The shell is asking for a **secret** (a password). It is not shown and not kept in the history.",
+    "mailbox": "You are in the **mailbox**: the messages the sandbox accepted. **Up/Down** choose a message; the "
+    "tabs show its **envelope** (what MAIL FROM and RCPT TO said), its headers, its body and the raw text as "
+    "stored. **R** reloads, **Escape** goes back to the conversation.",
 }
 
 NOT_CONNECTED = "Use `/sandbox` for the built-in server or `/connect HOST[:PORT]` for a real one."
@@ -40,12 +42,21 @@ KEYS = [
     ("F1", "this help"),
     ("PageUp / PageDown", "scroll the explanation"),
     ("F2", "show or hide the explanation pane"),
-    ("F3", "the mailbox: the messages the sandbox accepted"),
-    ("F4", "show or hide the sandbox's side (each reply and its rule)"),
-    ("F5", "show or hide the lesson pane (while a lesson runs)"),
-    ("Ctrl+T", "high-contrast theme for projectors, on and off"),
+    ("F3", "the mailbox: what the sandbox accepted"),
+    ("F4", "the sandbox's side: each reply and its rule"),
+    ("F5", "the lesson pane, while a lesson runs"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
     ("Ctrl+P", "command palette: shell commands, themes"),
-    ("Tab / Shift+Tab", "complete; move between the command line and the conversation"),
+    ("Tab / Shift+Tab", "complete; go to the conversation and back"),
+    ("Ctrl+Q", "quit"),
+]
+MAILBOX_KEYS = [
+    ("F1", "this help"),
+    ("Up / Down", "choose a message"),
+    ("Left / Right", "the tabs, once the focus is on them (Tab)"),
+    ("R", "reload: messages accepted since you opened it"),
+    ("Escape / F3", "back to the conversation"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
     ("Ctrl+Q", "quit"),
 ]
 
@@ -54,35 +65,19 @@ def _heading(text: str) -> Content:
     return Content(text).stylize("bold $text-primary")
 
 
-def _markup_free(text: str) -> Content:
-    """The focus texts use **bold** and `code` as in Markdown; shown here without a Markdown widget (it takes a
-    second to lay out, too long for a key that should answer at once)."""
-    parts: list[Content] = []
-    for index, piece in enumerate(re.split(r"(\*\*[^*]+\*\*|`[^`]+`)", text)):
-        if index % 2 == 0:
-            parts.append(Content(piece))
-        elif piece.startswith("**"):
-            parts.append(Content(piece[2:-2]).stylize("bold"))
-        else:
-            parts.append(Content(piece[1:-1]).stylize("$text-accent"))
-    return Content.assemble(*parts)
-
-
 def help_content(context: str, state: ClientState) -> Content:
-    parts: list[Content] = [_markup_free(FOCUS_HELP.get(context, FOCUS_HELP["command"]))]
+    parts: list[Content] = [inline_markup(FOCUS_HELP.get(context, FOCUS_HELP["command"]))]
     verbs = [v for v in state.next_verbs() if v in COMMANDS]
     if context in ("command", "transcript") and verbs:
         parts += [Content(""), _heading("What makes sense now")]
-        width = max(len(COMMANDS[v].syntax) for v in verbs)
-        parts += [
-            Content.assemble((COMMANDS[v].syntax.ljust(width), "$text-accent"), "  ", COMMANDS[v].summary)
-            for v in verbs
-        ]
+        for verb in verbs:  # syntax on its line, summary under it: MAIL's syntax alone takes half of 80 columns
+            parts += [Content(COMMANDS[verb].syntax).stylize("$text-accent"), Content("    " + COMMANDS[verb].summary)]
     elif context == "command" and not state.connected:
-        parts += [Content(""), _heading("Not connected"), _markup_free(NOT_CONNECTED)]
+        parts += [Content(""), _heading("Not connected"), inline_markup(NOT_CONNECTED)]
+    keys = MAILBOX_KEYS if context == "mailbox" else KEYS
     parts += [Content(""), _heading("Keys")]
-    width = max(len(key) for key, _ in KEYS)
-    parts += [Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", does) for key, does in KEYS]
+    width = max(len(key) for key, _ in keys)
+    parts += [Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", does) for key, does in keys]
     parts += [Content(""), _heading("Shell commands"), Content("They start with / and never go to the server.")]
     for meta in META_COMMANDS.values():  # usage on its line, summary under it: readable at any width
         parts += [Content(meta.usage).stylize("$text-accent"), Content("    " + meta.summary)]

@@ -125,3 +125,13 @@ def make_lexer(name: str) -> Lexer | None:
         return None
     lexer: Lexer = lexer_class(stripnl=False, ensurenl=False)
     return lexer
+
+
+# A lone CR, LF or NUL sent on purpose (raw mode) would move the terminal's cursor or vanish: each C0 control
+# character is shown as its Unicode control picture (CR -> ␍), one cell wide like the character it stands for.
+_CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if code != 0x09} | {0x7F: 0x2421}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character (but tab) replaced by its picture: same length, same positions."""
+    return text.translate(_CONTROL_PICTURES)

@@ -1,4 +1,5 @@
-"""The lesson pane: the current lesson step in Markdown; hidden when no lesson runs."""
+"""The lesson pane: the current lesson step in Markdown; hidden when no lesson runs. At the end of a lesson it
+shows the summary until the learner closes it (F5, or /lesson stop)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,25 @@ class LessonPane(VerticalScroll):
     def on_mount(self) -> None:
         self.display = False
 
-    def show_text(self, title: str, markdown: str) -> None:
+    def show_text(self, title: str, markdown: str, *, at_last_heading: bool = False, keys: str = "") -> None:
+        """Show ``markdown``, from its top, or from its last "##" heading (the current step, or the summary at the
+        end of a lesson); ``keys`` (what the learner can do now) stays on the bottom border."""
         self.border_title = f"Lesson: {title}" if title else "Lesson"
-        self.query_one(Markdown).update(markdown)
+        self.border_subtitle = keys
         self.has_text = True
         self.display = True
-        self.scroll_home(animate=False)
+        self.run_worker(self._update(markdown, at_last_heading), group="lesson-text", exclusive=True)
+
+    async def _update(self, markdown: str, at_last_heading: bool) -> None:
+        await self.query_one(Markdown).update(markdown)
+        self.call_after_refresh(self._scroll, at_last_heading)
+
+    def _scroll(self, at_last_heading: bool) -> None:
+        headings = self.query("MarkdownH2")  # by name: the class lives in a private module
+        if at_last_heading and headings:
+            self.scroll_to_widget(headings.last(), top=True, animate=False)
+        else:
+            self.scroll_home(animate=False)
 
     def clear(self) -> None:
         self.has_text = False

@@ -90,7 +90,7 @@ def render_raw(message: Message) -> Content:
 def summary(message: Message) -> str:
     subject = parse(message).get("Subject", "(no subject)")
     to = ", ".join(message.envelope.recipients)
-    return f"{message.queue_id}\n  {message.envelope.sender or '<>'} → {to}\n  {subject}"
+    return f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}"
 
 
 def local_time(at: float) -> str:

@@ -12,7 +12,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
-from smtpshell.tui.highlighting import highlight, make_lexer
+from smtpshell.tui.highlighting import highlight, make_lexer, visible_controls
+from smtpshell.tui.inline_markup import inline_markup
+from smtpshell.tui.notice_text import notice_lines
 
 TLS_MARK = "🔒"  # two cells wide in every terminal we tried; the gutter below is sized for it
 PLAIN_MARK = "  "
@@ -28,7 +30,7 @@ def _lexed(lines: list[tuple[str, str]], lexer: Lexer | None, context: list[tupl
     """Each (who, text) line as "who: text", lexed as one block so the lexer sees the session's context
     (the keywords after EHLO, the message after 354); the context lines are lexed but not shown."""
     block = [*context, *lines]
-    text = "\n".join(f"{who}: {body}" for who, body in block)
+    text = "\n".join(f"{who}: {visible_controls(body)}" for who, body in block)
     rendered = highlight(text, lexer).split("\n", allow_blank=True)[len(context) :]
     return [line.stylize(WHO_STYLES[who], 0, 2) for line, (who, _) in zip(rendered, lines, strict=False)]
 
@@ -64,28 +66,11 @@ def render_exchange(exchange: Exchange, lexer: Lexer | None) -> Content:
     return Content("\n").join(Content.assemble(mark, " ", line) for line in rendered)
 
 
-_KEEP_LINE = ("-", "*", "•", "C:", "S:", " ", "\t", ">")
-
-
-def reflow(text: str) -> list[str]:
-    """Text hard-wrapped at some width (a lesson file's lines) as paragraphs the pane wraps at its own width.
-    List items, transcript lines and indented lines keep their own line."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        joinable = lines and lines[-1] and line and not line.startswith(_KEEP_LINE) and not line[:1].isdigit()
-        if joinable and not lines[-1].startswith(("C:", "S:")):
-            lines[-1] = f"{lines[-1]} {line.strip()}"
-        else:
-            lines.append(line.rstrip())
-    return lines
-
-
 def render_notice(notice: Notice) -> Content:
     mark, style = NOTICE_MARKS.get(notice.level, NOTICE_MARKS["info"])
-    text = Content.assemble((f"{mark} ", f"bold {style}"), (notice.text, style))
+    text = Content.assemble((f"{mark} ", f"bold {style}"), inline_markup(notice.text, style))
     if notice.detail:
-        detail = Content("\n").join(Content("   " + line).stylize("$text-muted") for line in reflow(notice.detail))
-        text = Content.assemble(text, "\n", detail)
+        text = Content.assemble(text, "\n", Content("\n").join(notice_lines(notice.detail)))
     return text
 
 

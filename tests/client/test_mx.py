@@ -2,72 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import cast
 
 import dns.asyncresolver
-import dns.flags
-import dns.message
 import dns.nameserver
-import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-import dns.rrset
 import pytest
 from dns.rdtypes.ANY.MX import MX
 
-from smtpshell.net.mx import MXHost, MXLookupFailed, lookup_mx, order_mx
-
-ZONE: dict[str, list[str]] = {
-    "example.test.": ["20 backup.example.test.", "10 mx2.example.test.", "10 MX1.example.test.", "30 last.test."],
-    "nomail.test.": ["0 ."],
-}
-NO_MX = {"a-only.test."}  # the name exists, but has no MX records
-BROKEN = {"servfail.test."}
-
-
-class LoopbackDNS(asyncio.DatagramProtocol):
-    """Answers MX questions from ZONE; NXDOMAIN for names it does not know."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.DatagramTransport | None = None
-        self.questions: list[str] = []
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        query = dns.message.from_wire(data)
-        response = dns.message.make_response(query)
-        response.flags |= dns.flags.RA
-        question = query.question[0]
-        name = question.name.to_text().lower()
-        self.questions.append(name)
-        if name in ZONE:
-            response.answer.append(dns.rrset.from_text_list(question.name, 300, "IN", "MX", ZONE[name]))
-        elif name in BROKEN:
-            response.set_rcode(dns.rcode.SERVFAIL)
-        elif name not in NO_MX:
-            response.set_rcode(dns.rcode.NXDOMAIN)
-        assert self.transport is not None
-        self.transport.sendto(response.to_wire(), addr)
-
-
-@asynccontextmanager
-async def loopback_resolver() -> AsyncIterator[tuple[dns.asyncresolver.Resolver, LoopbackDNS]]:
-    loop = asyncio.get_running_loop()
-    transport, server = await loop.create_datagram_endpoint(LoopbackDNS, local_addr=("127.0.0.1", 0))
-    port = transport.get_extra_info("sockname")[1]
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers = [dns.nameserver.Do53Nameserver("127.0.0.1", port)]
-    try:
-        yield resolver, server
-    finally:
-        transport.close()
+from smtpshell.net.mx import MXHost, MXLookupFailed, lookup_mx, nameserver_resolver, order_mx
+from tests.client.dns_server import loopback_nameserver, loopback_resolver
 
 
 def mx(text: str) -> MX:
@@ -146,3 +92,27 @@ async def test_a_resolver_with_no_servers_at_all_fails_cleanly() -> None:
     with pytest.raises(MXLookupFailed) as caught:
         await lookup_mx("example.test", resolver=resolver, lifetime=0.5)
     assert caught.value.kind == "no-dns"
+
+
+async def test_a_nameserver_given_as_ip_and_port_is_the_only_one_asked() -> None:
+    async with loopback_nameserver() as (address, server):
+        result = await lookup_mx("loop.test", nameserver=address)
+    assert [(h.preference, h.host) for h in result.hosts] == [(10, "127.0.0.1"), (20, "backup.loop.test")]
+    assert server.questions == ["loop.test."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("192.0.2.53", ("192.0.2.53", 53)), ("127.0.0.1:5353", ("127.0.0.1", 5353)), ("[::1]:53", ("::1", 53))],
+)
+def test_nameserver_addresses(text: str, expected: tuple[str, int]) -> None:
+    [server] = nameserver_resolver(text).nameservers
+    assert isinstance(server, dns.nameserver.Do53Nameserver)
+    assert (server.address, server.port) == expected
+
+
+@pytest.mark.parametrize("text", ["dns.example", "127.0.0.1:99999", "127.0.0.1:", ""])
+def test_a_nameserver_that_is_not_an_address_is_refused_clearly(text: str) -> None:
+    with pytest.raises(MXLookupFailed) as caught:
+        nameserver_resolver(text)
+    assert caught.value.kind == "invalid-nameserver" and "IP address" in caught.value.advice

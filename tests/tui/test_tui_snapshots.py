@@ -1,48 +1,53 @@
 """Snapshots of what a learner sees: the main screen, the EHLO explanation, the mailbox, the projector theme.
 
-The world is pinned for them: the sandbox's queue ids and every date come from fixed values, so a snapshot
-changes only when the screen does. (The sandbox has no clock or queue-id hook of its own, so the test replaces
-the module attributes that produce them.) Update them with `pytest --snapshot-update` after looking at the diff.
+The world is pinned for them through the engine's hooks: one fixed moment and numbered ids stand in for the
+clock and the random queue ids and Message-IDs (the engine hands both to the sandbox), and local time is UTC,
+so a snapshot changes only when the screen does. Update them with `pytest --snapshot-update` after looking at
+the diff.
 """
 
 from __future__ import annotations
 
-import email.utils
-from collections.abc import Callable
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from smtpshell.proto import server as server_module
-from smtpshell.proto import server_rules
+from smtpshell.session.engine import ShellEngine
 from smtpshell.tui.app import SMTPShellApp
+from smtpshell.tui.composer import Composer
 from smtpshell.tui.themes import HIGH_CONTRAST
 from tests.tui.shell_driver import exchanges, settle, type_line
 
-FIXED_DATE = "Wed, 01 May 2024 09:30:00 +0000"
+FIXED_MOMENT = 1_714_555_800.0  # Wed, 01 May 2024 09:30:00 UTC
 SIZE = (120, 36)
 Compare = Callable[..., bool]
 
 
-class FixedSecrets:
-    """What server.py asks of `secrets`, without the randomness (only queue ids are drawn there)."""
-
-    @staticmethod
-    def token_hex(nbytes: int) -> str:
-        return "5A4D50" + "0" * (2 * nbytes - 6)
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is UTC, so the message template's Date does not depend on where the tests run."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("needs time.tzset to pin the local time zone")
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture
-def pinned_app(smtpshell_home: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., SMTPShellApp]:
-    monkeypatch.setattr(server_module, "secrets", FixedSecrets)
-    monkeypatch.setattr(server_rules, "rfc5322_date", lambda seconds: FIXED_DATE)  # the Received header
-    monkeypatch.setattr(email.utils, "formatdate", lambda *args, **kwargs: FIXED_DATE)
-    monkeypatch.setattr(email.utils, "make_msgid", lambda *args, domain=None, **kwargs: f"<snapshot@{domain}>")
-
+def pinned_app(smtpshell_home: Path, utc: None) -> Callable[..., SMTPShellApp]:
     def make(**options: Any) -> SMTPShellApp:
-        return SMTPShellApp(data_dir=smtpshell_home, clock=lambda at: "2024-05-01 09:30:00", **options)
+        ids = (f"SNAP{n:04d}" for n in itertools.count(1))
+        engine = ShellEngine(data_dir=smtpshell_home, clock=lambda: FIXED_MOMENT, new_id=lambda: next(ids))
+        return SMTPShellApp(
+            engine=engine, clock=lambda at: time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)), **options
+        )
 
     return make
 
@@ -88,3 +93,19 @@ def test_the_mailbox_after_a_message(snap_compare: Compare, pinned_app: Callable
 def test_the_high_contrast_theme(snap_compare: Compare, pinned_app: Callable[..., SMTPShellApp]) -> None:
     app = pinned_app(theme=HIGH_CONTRAST)
     assert snap_compare(app, terminal_size=SIZE, run_before=lines("EHLO me", "MAIL FROM:<alice@sandbox.test>"))
+
+
+async def test_the_pinned_world_reaches_the_template_and_the_sandbox(pinned_app: Callable[..., SMTPShellApp]) -> None:
+    """What the snapshots rely on: the engine's hooks, not patched modules, fix every stamp a message gets."""
+    app = pinned_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await lines("EHLO me", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "DATA")(pilot)
+        template = app.query_one(Composer).text
+        assert "Date: Wed, 01 May 2024 09:30:00 +0000" in template
+        assert "Message-ID: <SNAP0001@sandbox.test>" in template
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        (message,) = app.engine.mailbox()
+        assert message.queue_id == "SNAP0002" and message.received_at == FIXED_MOMENT
+        assert b"\r\n\tWed, 01 May 2024 09:30:00 +0000\r\n" in message.content
+        assert b"Message-ID: <SNAP0001@sandbox.test>" in message.content
