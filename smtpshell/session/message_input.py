@@ -64,7 +64,8 @@ async def finish_message(engine: ShellEngine) -> None:
     )
     engine.notice(
         "info",
-        f"The shell sent the message ({len(lines)} lines, {len(payload)} octets) and ended it with <CRLF>.<CRLF>.",
+        f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, {len(payload)} octets) "
+        "and ended it with <CRLF>.<CRLF>.",
         detail,
     )
     sent_at = time.time()

@@ -27,7 +27,7 @@ def status_fields(engine: ShellEngine) -> list[tuple[str, str]]:
         ("connection", connection),
         ("TLS", "on" if state.tls else "off"),
         ("auth", state.authenticated or "no"),
-        ("greeting", "EHLO" if state.esmtp else "HELO" if state.helo else "not yet"),
+        ("hello", "EHLO" if state.esmtp else "HELO" if state.helo else "not yet"),
         ("transaction", transaction_text(state)),
         ("mode", engine.mode + (" (raw)" if engine.raw else "")),
     ]

@@ -307,6 +307,8 @@ class SMTPShellApp(App[int]):
                 severity="warning",
                 timeout=8,
             )
+        if isinstance(record, ConnectionChange) and self._pending == 0:
+            self._after_step()  # the server hung up while the learner was idle: leave data mode, update the bar
         self._last_record = record
 
     def _unexpected(self, change: ConnectionChange) -> bool:
