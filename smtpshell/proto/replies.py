@@ -146,10 +146,10 @@ class Reply:
     @classmethod
     def make(cls, code: int, text: str | list[str] | tuple[str, ...], enhanced: str | None = None) -> Reply:
         """Build a reply; ``enhanced`` (``"2.1.5"``) is prefixed to every line, as RFC 2034 §3 asks."""
-        lines = [text] if isinstance(text, str) else list(text)
         status = EnhancedStatus.parse(enhanced) if enhanced else None
-        if status is not None:
-            lines = [f"{status} {line}".rstrip() for line in lines]
+        if isinstance(text, str):
+            return cls(code, (f"{status} {text}".rstrip() if status else text,), status)
+        lines = [f"{status} {line}".rstrip() for line in text] if status else list(text)
         return cls(code, tuple(lines) or ("",), status)
 
     @property
@@ -188,6 +188,8 @@ class Reply:
         return [f"{self.code}{' ' if i == last else '-'}{line}".rstrip() for i, line in enumerate(self.lines)]
 
     def to_bytes(self) -> bytes:
+        if len(self.lines) == 1:  # most replies: skip the list building, it is on the server's hot path
+            return f"{self.code} {self.lines[0]}".rstrip().encode("utf-8", "surrogateescape") + b"\r\n"
         return "".join(line + "\r\n" for line in self.wire_lines()).encode("utf-8", "surrogateescape")
 
     def __str__(self) -> str:
