@@ -27,7 +27,14 @@ from smtpshell.proto.events import (
     StartTLS,
 )
 from smtpshell.proto.framing import DataReader
-from smtpshell.proto.grammar import GrammarError, check_mailbox, is_domain, parse_path_argument, split_command
+from smtpshell.proto.grammar import (
+    GrammarError,
+    PathArgument,
+    check_mailbox,
+    is_domain,
+    parse_path_argument,
+    split_command,
+)
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server_auth import AuthHandling
@@ -309,21 +316,30 @@ class ServerConnection(AuthHandling):
             return True
         return False
 
+    def _path_and_params(self, verb: str, argument: str) -> tuple[PathArgument, dict[str, str | None]] | None:
+        """MAIL's or RCPT's path and parameters; None when they were refused (the reply is sent)."""
+        prefix = COMMANDS[verb].prefix or ""
+        try:
+            path = parse_path_argument(argument, prefix)
+        except GrammarError as error:
+            self.send(R.SYNTAX.format(usage=f"{verb} {prefix}<address>"), f"{verb} refused: {error}")
+            return None
+        params = rules.check_params(self, verb, path.params)
+        if isinstance(params, rules.Refusal):
+            self.send(params.reply, params.reason)
+            return None
+        return path, params
+
     def _mail(self, argument: str) -> None:
         if self._need_helo("MAIL"):
             return
         if self._txn is not None:
             self.send(R.NESTED_MAIL, "MAIL refused: a transaction is already open (RSET to start over)")
             return
-        try:
-            path = parse_path_argument(argument, "FROM:")
-        except GrammarError as error:
-            self.send(R.SYNTAX.format(usage="MAIL FROM:<address>"), f"MAIL refused: {error}")
+        parsed = self._path_and_params("MAIL", argument)
+        if parsed is None:
             return
-        params = rules.check_params(self, "MAIL", path.params)
-        if isinstance(params, rules.Refusal):
-            self.send(params.reply, params.reason)
-            return
+        path, params = parsed
         utf8 = "SMTPUTF8" in params
         problem = check_mailbox(path.address, utf8=True) if path.address else None
         size = params.get("SIZE")
@@ -346,15 +362,10 @@ class ServerConnection(AuthHandling):
         if self._txn is None:
             self.send(R.NEED_MAIL, "RCPT refused: no MAIL transaction is open")
             return
-        try:
-            path = parse_path_argument(argument, "TO:")
-        except GrammarError as error:
-            self.send(R.SYNTAX.format(usage="RCPT TO:<address>"), f"RCPT refused: {error}")
+        parsed = self._path_and_params("RCPT", argument)
+        if parsed is None:
             return
-        params = rules.check_params(self, "RCPT", path.params)
-        if isinstance(params, rules.Refusal):
-            self.send(params.reply, params.reason)
-            return
+        path, params = parsed
         if len(self._txn.recipients) >= self.policy.max_recipients:
             self.send(
                 R.TOO_MANY_RECIPIENTS,
