@@ -15,6 +15,7 @@ import ipaddress
 import ssl
 from typing import cast
 
+from smtpshell.net.addresses import format_address
 from smtpshell.net.client_errors import (
     BadReply,
     ClientError,
@@ -94,14 +95,6 @@ def split_host_port(text: str, default_port: int = 25) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
     return host, int(port_text)
-
-
-def format_address(address: object) -> str:
-    """A socket address as ``ip:port``, with IPv6 addresses in brackets."""
-    if not isinstance(address, tuple) or len(address) < 2:
-        return "?"
-    ip, port = str(address[0]), address[1]
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 class _Receiver(asyncio.Protocol):

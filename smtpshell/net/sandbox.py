@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
+from smtpshell.net.addresses import format_address
 from smtpshell.net.certs import sandbox_server_context
 from smtpshell.net.mailstore import MailStore
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
@@ -229,8 +230,8 @@ class _Session(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         sandbox = self._sandbox
         address = transport.get_extra_info("peername")
-        host, port = (str(address[0]), int(address[1])) if isinstance(address, tuple) else ("?", 0)
-        self._peer = f"{host}:{port}"
+        host = str(address[0]) if isinstance(address, tuple) else "?"
+        self._peer = format_address(address)
         self._id = sandbox._new_session_id()
         if not sandbox._admit(self):
             self._refuse()
