@@ -27,7 +27,7 @@ META_COMMANDS: dict[str, MetaCommand] = {
     for m in (
         MetaCommand(
             "connect",
-            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE]",
+            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE] [--mx DOMAIN]",
             "talk to a real SMTP server instead of the sandbox; /connect --mx DOMAIN lists a domain's mail "
             "servers, then /connect N picks one",
             "host",
