@@ -165,7 +165,7 @@ def main(argv: list[str]) -> int:
     tracemalloc.start()
     with SandboxThread(max_connections=connections + 10) as sandbox:
         figures, peak_sandbox, kept = run_load(sandbox.port, connections)
-        delivered_sandbox = len(sandbox.store)
+        delivered_sandbox = sandbox.store.accepted
         failures = figures["failures"]
     report("sandbox", connections, figures, delivered_sandbox, peak_sandbox, kept)
     handler = MemoryHandler()

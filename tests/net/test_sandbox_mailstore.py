@@ -108,3 +108,11 @@ def test_adding_from_many_threads_loses_nothing() -> None:
     for thread in threads:
         thread.join()
     assert len({m.queue_id for m in store.messages()}) == 1600
+
+
+def test_memory_keeps_the_newest_messages_and_counts_them_all() -> None:
+    store = MailStore(keep=3)
+    for queue_id in "ABCDE":
+        store.add(message(queue_id=queue_id))
+    assert [m.queue_id for m in store.messages()] == ["C", "D", "E"]
+    assert store.accepted == 5 and len(store) == 3
