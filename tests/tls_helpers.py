@@ -1,14 +1,16 @@
-"""A throw-away certificate authority and a server certificate for 127.0.0.1/localhost, made in the test.
+"""Certificates made in the test run: a private CA, server certificates it signs (right or wrong names, expired),
+self-signed ones, and the usual CA + leaf pair for 127.0.0.1/localhost written as PEM files.
 
-Tests verify TLS for real: the client trusts only this CA, the server presents a leaf it signed.
+Tests verify TLS for real: the client trusts only the test CA, the server presents a leaf it signed. ECDSA P-256
+keys, so making them costs milliseconds.
 """
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -18,6 +20,92 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SERVER_NAMES = ("localhost", "sandbox.test")
 SERVER_ADDRESSES = ("127.0.0.1", "::1")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class Issued:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    def write(self, directory: Path, stem: str) -> tuple[Path, Path]:
+        certfile, keyfile = directory / f"{stem}.pem", directory / f"{stem}.key"
+        certfile.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+        keyfile.write_bytes(
+            self.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        return certfile, keyfile
+
+    def server_context(self, directory: Path, stem: str) -> ssl.SSLContext:
+        certfile, keyfile = self.write(directory, stem)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+        return context
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _alt_names(names: tuple[str, ...]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def make_ca(common_name: str = "smtpshell test CA") -> Issued:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(_name(common_name))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return Issued(cert, key)
+
+
+def issue(
+    ca: Issued | None,
+    names: tuple[str, ...] = LOOPBACK_NAMES,
+    *,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> Issued:
+    """A server certificate for ``names`` signed by ``ca``; self-signed when ``ca`` is None."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    subject = _name(names[0])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject if ca else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(valid_from or now - timedelta(days=1))
+        .not_valid_after(valid_until or now + timedelta(days=20))
+        .add_extension(_alt_names(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    )
+    if ca is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
+        )
+    return Issued(builder.sign(ca.key if ca else key, hashes.SHA256()), key)
 
 
 @dataclass(frozen=True)
@@ -36,65 +124,12 @@ class ServerCertificates:
         return ssl.create_default_context(cafile=str(self.ca_file))
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 def make_pki(directory: Path, names: tuple[str, ...] = SERVER_NAMES) -> ServerCertificates:
     """A CA and a leaf for ``names`` plus 127.0.0.1 and ::1, written as PEM files into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("smtpshell test CA")
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    alternative: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    alternative += [x509.IPAddress(ipaddress.ip_address(a)) for a in SERVER_ADDRESSES]
-    leaf_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(ca_name)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pki = ServerCertificates(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
-    pki.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    pki.cert_file.write_bytes(leaf_cert.public_bytes(serialization.Encoding.PEM))
-    pki.key_file.write_bytes(
-        leaf_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return pki
+    ca = make_ca()
+    leaf = issue(ca, (*names, *SERVER_ADDRESSES))
+    cert_file, key_file = leaf.write(directory, "server")
+    ca_file = directory / "ca.pem"
+    ca_file.write_bytes(ca.cert.public_bytes(serialization.Encoding.PEM))
+    return ServerCertificates(ca_file, cert_file, key_file)

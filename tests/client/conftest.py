@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.certificates import Issued, issue, make_ca
+from tests.tls_helpers import Issued, issue, make_ca
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from smtpshell.net.client import (
     TLSSettings,
 )
 from smtpshell.net.client_errors import connect_failed
-from tests.client.certificates import Issued, issue, make_ca
 from tests.client.conftest import PKI
 from tests.client.peers import aiosmtpd_server, refused_port, scripted_server
+from tests.tls_helpers import Issued, issue, make_ca
 
 
 async def test_a_refused_port() -> None:

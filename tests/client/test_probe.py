@@ -28,9 +28,9 @@ from smtpshell.net.probe import (
 )
 from smtpshell.net.probe_command import main, render_report
 from smtpshell.proto.replies import Reply
-from tests.client.certificates import issue
 from tests.client.conftest import PKI
 from tests.client.peers import BANNER_HOST, aiosmtpd_server, refused_port, scripted_server
+from tests.tls_helpers import issue
 
 Reader: TypeAlias = asyncio.StreamReader
 Writer: TypeAlias = asyncio.StreamWriter

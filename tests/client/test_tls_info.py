@@ -14,7 +14,7 @@ from smtpshell.net.tls_info import (
     explain_verification_failure,
     summarize_certificate,
 )
-from tests.client.certificates import issue, make_ca
+from tests.tls_helpers import issue, make_ca
 
 
 @pytest.mark.parametrize(
