@@ -54,8 +54,9 @@ def reply_status(reply: Reply) -> EnhancedStatus | None:
 
 
 def _unique(items: list[str]) -> list[str]:
-    """The non-empty items, first occurrence kept."""
-    return list(dict.fromkeys(item for item in items if item))
+    """The non-empty items, first occurrence kept; a bare "RFC n" goes when a section of it is cited too."""
+    kept = list(dict.fromkeys(item for item in items if item))
+    return [item for item in kept if not any(other != item and other.startswith(item + " §") for other in kept)]
 
 
 def pattern_text(pattern: knowledge.Pattern) -> str:
