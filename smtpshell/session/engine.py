@@ -44,6 +44,7 @@ __all__ = ["ShellEngine", "Target"]
 
 Mode = Literal["command", "data", "secret"]
 PROMPTS: dict[Mode, str] = {"command": "smtp> ", "data": "data> ", "secret": "password: "}
+AUTH_PROMPT = "auth> "
 CLIENT_NAME = "client.example"  # the name the shell gives in the EHLO it sends by itself (--starttls)
 SANDBOX_TLS_NAME = "sandbox.test"  # a name on the sandbox's certificate, checked like any server's
 ExchangeKind = Literal["greeting", "command", "data", "auth"]
@@ -101,6 +102,8 @@ class ShellEngine:
 
     @property
     def prompt(self) -> str:
+        if self.mode == "command" and self.state.auth_mechanism:
+            return AUTH_PROMPT  # a 334 waits for one base64 line, typed by hand
         return PROMPTS[self.mode]
 
     @property

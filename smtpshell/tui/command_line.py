@@ -36,6 +36,7 @@ PLACEHOLDERS = {
     "data": "a line of the message; a line holding only . ends it",
     "secret": "typed without echo",
 }
+AUTH_PLACEHOLDER = "one base64 line answers the server's 334; * gives up"
 
 
 class CompletionDropdown(AutoComplete):
@@ -296,7 +297,7 @@ class CommandLine(Horizontal):
         self.set_class(mode == "secret", "-secret")
         command_input = self.input
         command_input.password = mode == "secret"
-        command_input.placeholder = PLACEHOLDERS.get(mode, "")
+        command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
         command_input.theme_highlighter.lexer = make_lexer("SMTPCommandLexer") if mode == "command" else None
 
     def set_theme_variables(self, variables: dict[str, str]) -> None:
