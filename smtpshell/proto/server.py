@@ -511,7 +511,7 @@ class ServerConnection(AuthHandling):
             self._close("client sent QUIT")
 
     def _starttls(self, argument: str) -> None:
-        if not self._no_argument("STARTTLS", argument):
+        if not self._no_argument("STARTTLS", argument) or self._need_helo("STARTTLS"):
             return
         if self.tls:
             self.send(R.TLS_ACTIVE, "STARTTLS refused: the connection is already encrypted")

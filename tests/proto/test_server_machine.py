@@ -179,6 +179,7 @@ SEQUENCE_CASES = [
     ("etrn in transaction", ["MAIL FROM:<>", "ETRN client.example"], ["250 2.1.0", "503 5.5.1"], True),
     ("auth before tls", ["AUTH PLAIN"], ["538 5.7.11"], True),
     ("starttls with argument", ["STARTTLS now"], ["501 5.5.4"], True),
+    ("starttls before ehlo", ["STARTTLS"], ["503"], False),
     ("starttls in transaction", ["MAIL FROM:<>", "STARTTLS"], ["250 2.1.0", "503 5.5.1"], True),
     ("bdat without mail", ["BDAT 0 LAST"], ["503 5.5.1"], True),
     ("bdat bad syntax", ["BDAT x"], ["501 5.5.4"], True),

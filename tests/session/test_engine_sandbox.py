@@ -318,3 +318,13 @@ async def test_sandbox_with_starttls_greets_and_upgrades_at_once(engine: ShellEn
 
 async def test_records_are_plain_data(engine: ShellEngine) -> None:
     assert all(isinstance(r, (Exchange, Notice, ConnectionChange)) for r in engine.records)
+
+
+async def test_the_prompt_says_auth_while_a_334_waits_for_a_typed_answer(engine: ShellEngine) -> None:
+    await run(engine, "EHLO client.example", "STARTTLS", "EHLO client.example")
+    assert engine.prompt == "smtp> "
+    await run(engine, "AUTH LOGIN")
+    assert last(engine).reply is not None and last(engine).reply.code == 334  # type: ignore[union-attr]
+    assert engine.prompt == "auth> "
+    await run(engine, "*")
+    assert engine.prompt == "smtp> "
