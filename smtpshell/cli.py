@@ -6,6 +6,7 @@ Each subcommand module owns its arguments and exposes ``main(argv: list[str]) ->
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -38,7 +39,20 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    try:
+        result = _dispatch(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # inside the try: a closed pipe must not surface at interpreter exit
+        return result
+    except BrokenPipeError:
+        # The reader went away (`smtpshell lessons | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: list[str]) -> int:
     if args and args[0] in ("-h", "--help"):
         print(usage())
         return 0
