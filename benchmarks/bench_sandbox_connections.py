@@ -12,6 +12,7 @@ Run: python benchmarks/bench_sandbox_connections.py [CONNECTIONS]
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import json
 import os
@@ -23,7 +24,7 @@ import time
 import tracemalloc
 
 from aiosmtpd.controller import Controller
-from bench_sandbox_throughput import MemoryHandler, free_port, make_message, message_script
+from bench_sandbox_throughput import MemoryHandler, OneMessage, free_port, make_message, message_script
 
 from smtpshell.net.sandbox import SandboxThread
 
@@ -35,61 +36,34 @@ def raise_file_limit(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-class HeldConnection(asyncio.Protocol):
-    """Reads the greeting, waits until every connection has one, then runs the script (see the throughput bench)."""
+class HeldConnection(OneMessage):
+    """Reads the greeting, waits until every connection has one, then runs the script of the throughput bench."""
 
     def __init__(self, script: list[tuple[bytes, int]], greeted: asyncio.Future[None], done: asyncio.Future[None]):
-        self.script = script
+        super().__init__(script, done)
         self.greeted = greeted
-        self.done = done
-        self.step = 0
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
 
     def go(self) -> None:
         assert self.transport is not None
         self.step = 1
         self.transport.write(self.script[0][0])
 
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while (end := self.buffer.find(b"\n")) >= 0:
-            line, self.buffer = self.buffer[: end + 1], self.buffer[end + 1 :]
-            if line[3:4] == b"-":
-                continue
-            if self.step == 0:
-                if int(line[:3]) != 220:
-                    self.greeted.set_exception(RuntimeError(f"greeting {line!r}"))
-                elif not self.greeted.done():
-                    self.greeted.set_result(None)
-                continue
-            send, expected = self.script[self.step]
-            if int(line[:3]) != expected:
-                if not self.done.done():
-                    self.done.set_exception(RuntimeError(f"step {self.step}: expected {expected}, got {line!r}"))
-                return
-            self.step += 1
-            assert self.transport is not None
-            if send:
-                self.transport.write(send)
-            else:
-                self.transport.close()
+    def reply(self, line: bytes) -> bool:
+        if self.step > 0:
+            return super().reply(line)
+        if int(line[:3]) != 220:
+            self.greeted.set_exception(RuntimeError(f"greeting {line!r}"))
+        elif not self.greeted.done():
+            self.greeted.set_result(None)
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.greeted.done():
             self.greeted.set_exception(ConnectionError(f"closed before the greeting: {exc}"))
-        if not self.done.done():
-            if self.step == len(self.script):
-                self.done.set_result(None)
-            else:
-                self.done.set_exception(ConnectionError(f"closed at step {self.step}: {exc}"))
+        super().connection_lost(exc)
 
 
-async def hold_and_send(port: int, connections: int) -> dict[str, float]:
+async def hold_and_send(port: int, connections: int) -> dict[str, float | str]:
     loop = asyncio.get_running_loop()
     script = message_script(make_message())
     opened: list[HeldConnection] = []
@@ -100,9 +74,7 @@ async def hold_and_send(port: int, connections: int) -> dict[str, float]:
         greeted: asyncio.Future[None] = loop.create_future()
         done: asyncio.Future[None] = loop.create_future()
         _, protocol = await loop.create_connection(
-            lambda g=greeted, d=done: HeldConnection(script, g, d),
-            "127.0.0.1",
-            port,  # type: ignore[misc]
+            functools.partial(HeldConnection, script, greeted, done), "127.0.0.1", port
         )
         opened.append(protocol)
         greetings.append(greeted)

@@ -72,16 +72,22 @@ class OneMessage(asyncio.Protocol):
             line, self.buffer = self.buffer[: end + 1], self.buffer[end + 1 :]
             if line[3:4] == b"-":
                 continue  # a multi-line reply goes on
-            send, expected = self.script[self.step]
-            if int(line[:3]) != expected:
-                self.fail(RuntimeError(f"step {self.step}: expected {expected}, got {line!r}"))
+            if not self.reply(line):
                 return
-            self.step += 1
-            assert self.transport is not None
-            if send:
-                self.transport.write(send)
-            else:
-                self.transport.close()
+
+    def reply(self, line: bytes) -> bool:
+        """A complete reply: check its code, send the next step; False once the connection is given up."""
+        send, expected = self.script[self.step]
+        if int(line[:3]) != expected:
+            self.fail(RuntimeError(f"step {self.step}: expected {expected}, got {line!r}"))
+            return False
+        self.step += 1
+        assert self.transport is not None
+        if send:
+            self.transport.write(send)
+        else:
+            self.transport.close()
+        return True
 
     def fail(self, error: Exception) -> None:
         if not self.done.done():
