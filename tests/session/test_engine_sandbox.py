@@ -173,7 +173,8 @@ async def test_auth_helper_over_tls_keeps_no_secret(engine: ShellEngine, smtpshe
 async def test_auth_helper_multi_step_mechanisms(engine: ShellEngine, mechanism: str) -> None:
     await run(engine, "EHLO me.example", "STARTTLS", "EHLO me.example", f"/auth {mechanism} alice", PASSWORD)
     steps = [e for e in exchanges(engine) if e.kind == "auth"]
-    assert [e.reply.code for e in steps if e.reply] == [334, 334, 235] if mechanism == "LOGIN" else [334, 235]
+    expected = [334, 334, 235] if mechanism == "LOGIN" else [334, 235]
+    assert [e.reply.code for e in steps if e.reply] == expected
     assert all(e.command in (f"AUTH {mechanism}", HIDDEN) for e in steps)
     assert engine.state.authenticated == mechanism
     assert PASSWORD not in repr(engine.records)
