@@ -35,6 +35,7 @@ from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
 from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
 from smtpshell.session.target import Target
+from smtpshell.session.visible_records import visible_record
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
@@ -277,6 +278,7 @@ class ShellEngine:
     # ---- records -------------------------------------------------------------------------------------
 
     def emit(self, record: Record) -> None:
+        record = visible_record(record)  # server text reaches no one with its control characters
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)

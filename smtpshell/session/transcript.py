@@ -16,6 +16,7 @@ from typing import Literal
 from smtpshell.explain.model import Explanation
 from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
+from smtpshell.proto.visible_text import visible
 from smtpshell.session.records import UNPROMPTED, ConnectionChange, Exchange, Notice, Record
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
@@ -45,7 +46,8 @@ def exchange_lines(exchange: Exchange, *, client: bool = True) -> list[Line]:
         lines.append(Line("error", "   (no reply: the connection ended)"))
     else:
         lines += [Line("server", SERVER + wire) for wire in exchange.reply.wire_lines()]
-    return lines
+    # A line typed in raw mode may hold a lone CR, a reply anything at all: neither reaches a terminal raw.
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def notice_lines(notice: Notice) -> list[Line]:
@@ -68,9 +70,8 @@ def connection_lines(change: ConnectionChange) -> list[Line]:
 def record_lines(record: Record, *, client: bool = True) -> list[Line]:
     if isinstance(record, Exchange):
         return exchange_lines(record, client=client)
-    if isinstance(record, Notice):
-        return notice_lines(record)
-    return connection_lines(record)
+    lines = notice_lines(record) if isinstance(record, Notice) else connection_lines(record)
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def display_lines(record: Record, *, explanations: bool = True, client: bool = True, width: int = 100) -> list[Line]:

@@ -22,6 +22,7 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
+from smtpshell.proto.visible_text import visible, visible_lines
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -38,7 +39,7 @@ def parse(message: Message) -> EmailMessage:
 def _rows(pairs: Sequence[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in pairs), default=0)
     return Content("\n").join(
-        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", value) for key, value in pairs
+        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", visible(value)) for key, value in pairs
     )
 
 
@@ -79,18 +80,18 @@ def render_body(message: Message) -> Content:
     if not text:
         raw = message.content.split(b"\r\n\r\n", 1)
         text = raw[1].decode("utf-8", "replace") if len(raw) > 1 else "(no body)"
-    return Content(str(text))
+    return Content(visible_lines(str(text)))
 
 
 def render_raw(message: Message) -> Content:
     text = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Content(text)
+    return Content(visible_lines(text))
 
 
 def summary(message: Message) -> str:
     subject = parse(message).get("Subject", "(no subject)")
     to = ", ".join(message.envelope.recipients)
-    return f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}"
+    return visible_lines(f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}")
 
 
 def local_time(at: float) -> str:
