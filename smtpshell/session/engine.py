@@ -74,6 +74,7 @@ class ShellEngine:
         self.state = ClientState()
         self.mode: Mode = "command"
         self.raw = False  # send lines exactly as typed: no safety checks, no dot-stuffing
+        self.deliberate = False  # a script: warnings are said but no line is held back (repl/script.py)
         self.explanations = True  # a flag front ends read: show the explanation under each reply
         self.quit_requested = False  # /quit was typed: the front end should end the session
         self.suggestion: str | None = None  # text a front end should put on the command line, unsent
@@ -417,11 +418,14 @@ class ShellEngine:
             if what is not None:
                 self.notice("error", *refusal_text(what))
                 return
-            warning = None if auth_response or held == line else pointless_warning(line, self.state)
+            warning = None
+            if not (auth_response or held == line):
+                warning = pointless_warning(line, self.state, held=not self.deliberate)
             if warning is not None:
-                self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
                 self.notice("warning", warning)
-                return
+                if not self.deliberate:
+                    self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
+                    return
         if auth_response:
             await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
             return

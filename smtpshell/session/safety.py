@@ -86,15 +86,20 @@ POINTLESS_RULES: tuple[PointlessRule, ...] = (
 )
 
 
-def pointless_warning(line: str, state: ClientState) -> str | None:
-    """A warning when the state makes ``line`` pointless, else None. Only the first matching rule speaks."""
+HELD = "Not sent; send the same line again (it is back on the command line) to send it anyway."
+SENT_ANYWAY = "Sent anyway: a script is deliberate, so its lines go out as written."
+
+
+def pointless_warning(line: str, state: ClientState, *, held: bool = True) -> str | None:
+    """A warning when the state makes ``line`` pointless, else None. Only the first matching rule speaks.
+
+    ``held``: the line is held back (typed by hand); otherwise it is sent anyway (a script), and the warning says so.
+    """
     if not state.connected or state.closed or state.in_data or state.auth_mechanism:
         return None
     verb = split_command(line).verb
     for rule in POINTLESS_RULES:
         if verb in rule.verbs and rule.applies(state):
-            return (
-                f"{rule.warning} The server would most likely answer {rule.reply}. "
-                "Not sent; send the same line again (it is back on the command line) to send it anyway."
-            )
+            outcome = HELD if held else SENT_ANYWAY
+            return f"{rule.warning} The server would most likely answer {rule.reply}. {outcome}"
     return None
