@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from smtpshell.explain import explain_reply
-from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
+from smtpshell.net.client import ClientConnection, ClientError, ConnectionDropped, TLSSettings
 from smtpshell.net.sandbox import SandboxError, SandboxThread
 from smtpshell.net.server_log import LogEntry, SessionOpened
 from smtpshell.paths import data_dir as default_data_dir
@@ -95,6 +95,7 @@ class ShellEngine:
         self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
         self._log_session: int | None = None  # the sandbox log's session number of this connection
         self._replies_read = 0
+        self.unsolicited_in_a_row = 0  # replies nobody asked for since the last one that answered a command
         self.mx_choice: MXChoice | None = None  # the last /connect --mx list, for /connect N
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
@@ -471,6 +472,8 @@ class ShellEngine:
         if connection is None or connection.closed:
             self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
             return None
+        if not await idle_watch.record_unsolicited(self, connection):
+            return None  # the server said 421 (or sent garbage) before this line: it was not sent
         sent_at = time.time()
         try:
             await connection.send_line(line, raw=self.raw)
@@ -490,6 +493,10 @@ class ShellEngine:
         assert connection is not None
         tls = connection.tls is not None
         try:
+            # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
+            answered = await idle_watch.record_unsolicited(self, connection)
+            if not answered:
+                raise ConnectionDropped("The server closed the connection before it answered")
             reply = await connection.read_reply()
         except ClientError as error:
             self._record(
@@ -506,9 +513,11 @@ class ShellEngine:
                     payload_lines=payload_lines,
                 )
             )
-            self.connection_error(error)
+            if answered:
+                self.connection_error(error)
             return None
         replied_at = time.time()
+        self.unsolicited_in_a_row = 0
         self.state.apply(state_command, reply)
         reason = self.server_reason(reply)
         explanation = explain_reply(reply, state_command, self.state.copy(), reason)

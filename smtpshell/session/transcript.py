@@ -175,7 +175,7 @@ def markdown_transcript(records: Sequence[Record], target: str) -> str:
 
 def _title(exchange: Exchange) -> str:
     if exchange.kind == "greeting":
-        return "Unprompted reply (the server hung up)" if exchange.command == UNPROMPTED else "Greeting"
+        return "Unsolicited reply (no command asked for it)" if exchange.command == UNPROMPTED else "Greeting"
     if exchange.command == DATA_END:
         return "End of message (<CRLF>.<CRLF>)"
     return f"`{exchange.command}`"
