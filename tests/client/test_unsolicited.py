@@ -213,3 +213,14 @@ async def test_a_flood_while_awaiting_a_reply_is_cut_off_once_the_reply_is_read(
             await engine.close()
     assert answers(engine)["NOOP"] == "250 flood"
     assert not engine.connected
+
+
+async def test_probe_takes_no_unsolicited_reply_for_an_answer() -> None:
+    from smtpshell.net.probe import ProbeOptions, probe
+
+    async with scripted_server(flood_after_ehlo) as port:
+        report = await probe(ProbeOptions("127.0.0.1", port, timeout=10))
+    assert report.vrfy is not None and str(report.vrfy.reply) == "502 5.5.1 not here"
+    assert report.expn is not None and str(report.expn.reply) == "502 5.5.1 not here"
+    extras = [line for who, line in report.transcript if who == "-" and "unsolicited" in line]
+    assert extras == [f"unsolicited, answers nothing: 250 unasked {n}" for n in ("one", "two", "three")]
