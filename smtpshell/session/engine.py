@@ -33,7 +33,13 @@ from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
-from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
+from smtpshell.session.safety import (
+    forbidden_character,
+    is_loopback_peer,
+    plaintext_credentials_warning,
+    pointless_warning,
+    refusal_text,
+)
 from smtpshell.session.target import Target
 from smtpshell.session.visible_records import visible_record
 
@@ -420,7 +426,12 @@ class ShellEngine:
                 self.notice("error", *refusal_text(what))
                 return
             warning = None
-            if not (auth_response or held == line):
+            if held != line:
+                loopback = self.connection is not None and is_loopback_peer(self.connection.peer_address)
+                warning = plaintext_credentials_warning(
+                    line, self.state, auth_response=auth_response, loopback=loopback, held=not self.deliberate
+                )
+            if warning is None and not (auth_response or held == line):
                 warning = pointless_warning(line, self.state, held=not self.deliberate)
             if warning is not None:
                 self.notice("warning", warning)
