@@ -21,7 +21,7 @@ from smtpshell.repl.app import Repl
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import Exchange
 from smtpshell.session.target import Target
-from tests.client.hostile import SHOWN_HOSTILE, SHOWN_TITLE, hostile_script, raw_controls
+from tests.client.hostile import HOSTILE, SHOWN_HOSTILE, SHOWN_TITLE, hostile_script, raw_controls
 from tests.client.peers import scripted_server
 
 
@@ -141,3 +141,12 @@ async def test_the_tui_renders_server_text_escaped(smtpshell_home: Path) -> None
     assert SHOWN_TITLE in screen
     for control in ("\x1b", "\x07", "\x00", "\x9b", "\x7f", "\udc9b"):
         assert control not in screen
+
+
+async def test_explain_shows_a_hostile_bounce_escaped(tmp_path: Path) -> None:
+    bounce = b"S: 550 5.7.1 " + HOSTILE + b" relay denied\nS: 421 4.3.2 " + HOSTILE + b"\n"
+    code, out, err = await _run("explain", "-", stdin=bounce, home=tmp_path)
+    assert b"Traceback" not in err, err
+    assert raw_controls(out) == [] and raw_controls(err) == []
+    assert f"line 1: S: 550 5.7.1 {SHOWN_HOSTILE} relay denied" in out.decode()
+    assert code == 0, out.decode()
