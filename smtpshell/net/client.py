@@ -421,6 +421,8 @@ class ClientConnection:
         """Drop everything received after the 220; must run right before the handshake, with no await between."""
         # Nothing of it is parsed: a reply that arrived before the handshake cannot be believed after it.
         dropped = len(self._raw) + len(self._receiver.buffer) + len(self._partial)
+        dropped += sum(len(line) + 6 for reply in self._unsolicited for line in reply.lines)  # code, sep, CRLF
+        self._unsolicited.clear()
         self._raw.clear()
         self._receiver.buffer.clear()
         self._partial.clear()

@@ -24,6 +24,7 @@ from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
+from smtpshell.proto.visible_text import visible_data
 from smtpshell.session import idle_watch, meta
 from smtpshell.session.auth_flow import answer_password
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
@@ -153,13 +154,15 @@ class ShellEngine:
         from smtpshell.session.completion import complete
 
         addresses = self.sandbox_addresses() if self.target.kind == "sandbox" else []
-        return complete(
+        found = complete(
             text_before_cursor,
             self.state,
             addresses=addresses,
             history=self.history.lines(),
             lessons=meta.lesson_choices(self),
         )
+        # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
+        return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]
 
     def take_suggestion(self) -> str | None:
         suggestion, self.suggestion = self.suggestion, None

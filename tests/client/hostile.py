@@ -26,7 +26,10 @@ async def hostile_script(reader: asyncio.StreamReader, writer: asyncio.StreamWri
     while line := await reader.readline():
         verb = line[:4].upper()
         if verb in (b"EHLO", b"HELO"):
-            writer.write(b"250-evil.example " + HOSTILE + b"\r\n250-SIZE 1000\r\n250 X-" + CLEAR + b"\r\n")
+            writer.write(
+                b"250-evil.example " + HOSTILE + b"\r\n250-SIZE 1000\r\n250-AUTH PLAIN X" + TITLE + b"\r\n"
+                b"250 X-" + CLEAR + b"\r\n"
+            )
         elif verb == b"QUIT":
             writer.write(b"221 bye " + HOSTILE + b"\r\n")
             await writer.drain()

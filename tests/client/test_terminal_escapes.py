@@ -150,3 +150,17 @@ async def test_explain_shows_a_hostile_bounce_escaped(tmp_path: Path) -> None:
     assert raw_controls(out) == [] and raw_controls(err) == []
     assert f"line 1: S: 550 5.7.1 {SHOWN_HOSTILE} relay denied" in out.decode()
     assert code == 0, out.decode()
+
+
+async def test_completion_offers_a_hostile_mechanism_escaped(smtpshell_home: Path) -> None:
+    async with scripted_server(hostile_script) as port:
+        engine = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home)
+        await engine.start()
+        try:
+            await engine.submit("EHLO me.example")
+            offered = engine.completions("AUTH ")
+        finally:
+            await engine.close()
+    shown = [text for c in offered for text in (c.text, c.display, c.meaning)]
+    assert any(SHOWN_TITLE.upper() in text.upper() for text in shown)
+    assert not [text for text in shown if not text.isprintable()]
