@@ -506,10 +506,10 @@ class ShellEngine:
         connection = self.connection
         assert connection is not None
         tls = connection.tls is not None
+        # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
+        still_open = await idle_watch.record_unsolicited(self, connection)
         try:
-            # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
-            answered = await idle_watch.record_unsolicited(self, connection)
-            if not answered:
+            if not still_open:
                 raise ConnectionDropped("The server closed the connection before it answered")
             reply = await connection.read_reply()
         except ClientError as error:
@@ -527,7 +527,7 @@ class ShellEngine:
                     payload_lines=payload_lines,
                 )
             )
-            if answered:
+            if still_open:  # otherwise the disconnection is told already
                 self.connection_error(error)
             return None
         replied_at = time.time()
