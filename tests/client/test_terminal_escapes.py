@@ -164,3 +164,26 @@ async def test_completion_offers_a_hostile_mechanism_escaped(smtpshell_home: Pat
     shown = [text for c in offered for text in (c.text, c.display, c.meaning)]
     assert any(SHOWN_TITLE.upper() in text.upper() for text in shown)
     assert not [text for text in shown if not text.isprintable()]
+
+
+async def test_the_tui_mailbox_and_server_views_show_client_text_escaped(smtpshell_home: Path) -> None:
+    from smtpshell.tui.mailbox import render_body, render_envelope, render_headers, render_raw, summary
+    from smtpshell.tui.server_view import render_log
+
+    engine = ShellEngine(data_dir=smtpshell_home)
+    await engine.start()
+    try:
+        for line in ("EHLO me.example", "NOOP \x1b[2J", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>"):
+            await engine.submit(line)
+        await engine.submit("DATA")
+        await engine.send_message("Subject: \x1b]0;pwned\x07\n\nbody \x9b31m and \x07")
+        [message] = engine.mailbox()
+        views = [render_body(message), render_headers(message), render_raw(message), render_log(engine.server_log())]
+        views.append(render_envelope(message, str))
+        texts = [view.plain for view in views] + [summary(message)]
+    finally:
+        await engine.close()
+    assert any("\\x1b]0;pwned\\x07" in text for text in texts[1:3])
+    assert "and \\x07" in texts[0] and "NOOP \\x1b[2J" in texts[3]
+    for text in texts:
+        assert not [char for char in text if not (char.isprintable() or char in "\n\t")], text

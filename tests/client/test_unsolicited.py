@@ -224,3 +224,27 @@ async def test_probe_takes_no_unsolicited_reply_for_an_answer() -> None:
     assert report.expn is not None and str(report.expn.reply) == "502 5.5.1 not here"
     extras = [line for who, line in report.transcript if who == "-" and "unsolicited" in line]
     assert extras == [f"unsolicited, answers nothing: 250 unasked {n}" for n in ("one", "two", "three")]
+
+
+async def test_an_unfinished_unsolicited_reply_is_not_glued_to_the_next_answer(smtpshell_home: Path) -> None:
+    half = b"250-the start of a reply nobody asked for\r\n"
+
+    async def half_a_reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 half.example ESMTP\r\n")
+        await reader.readline()
+        writer.write(EHLO_REPLY + half)  # one write; the reply is never finished
+        await writer.drain()
+        while line := await reader.readline():
+            writer.write(b"250 2.0.0 the real answer\r\n" if line.startswith(b"NOOP") else b"221 bye\r\n")
+            await writer.drain()
+
+    async with scripted_server(half_a_reply) as port:
+        engine = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home)
+        await engine.start()
+        try:
+            await engine.submit("EHLO me.example\nNOOP")
+        finally:
+            await engine.close()
+    assert answers(engine)["NOOP"] == "250 2.0.0 the real answer"
+    [dropped] = [n for n in notices(engine, "warning") if "unfinished reply" in n.text]
+    assert f"{len(half)} octets" in dropped.text
