@@ -107,13 +107,17 @@ async def run_script(engine: ShellEngine, lines: Iterable[str], out: TextIO) -> 
         for number, line in enumerate(source, start=1):
             outcome.line = number
             if _needs_connection(engine, line) and not engine.connected:
-                left = 1 + sum(1 for rest in source if rest.strip())
+                after = sum(1 for rest in source if rest.strip())
                 engine.notice(
                     "error",
                     f"Stopped at line {number}: there is no connection to send it on.",
-                    f"The connection ended above; this line and the {left - 1} after it were not run."
-                    if left > 1
+                    f"The connection ended above; this line and the {after} after it were not run."
+                    if after
                     else "The connection ended above; this last line was not run.",
+                )
+                outcome.failures[-1] = (
+                    number,
+                    "not run: no connection" + (f"; nor the {after} after it" if after else ""),
                 )
                 break
             await engine.submit(line)
