@@ -77,6 +77,8 @@ async def test_no_connection_stops_the_script_with_one_message(tmp_path: Path) -
     assert "Not connected" not in out
     assert out.count("xx Stopped at line 1:") == 1 and "this line and the 6 after it were not run" in out
     assert "C: " not in out
+    assert summary_of(out).endswith("line 1 (not run: no connection; nor the 6 after it)")
+    assert summary_of(out).startswith("== 0 replies: 0 2xx/3xx, 0 4xx, 0 5xx; failed: the start (Connection refused")
 
 
 async def test_a_tls_failure_stops_the_script_at_once(tmp_path: Path) -> None:
