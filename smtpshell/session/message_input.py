@@ -43,6 +43,24 @@ async def data_line(engine: ShellEngine, line: str) -> None:
             )
             return
     engine.message_lines.extend(lines)
+    if line.strip().upper() in _BARE_COMMANDS:
+        # A learner who forgot the "." often types the next command here; the server will read it as text.
+        engine.notice(
+            "info",
+            f"{line.strip()} is a line of the message: the server reads text until a line holding only '.'.",
+        )
+    elif line.startswith(".."):
+        shown = line if len(line) <= 30 else line[:30] + "…"
+        engine.notice(
+            "info",
+            f"This line goes out as '.{shown}' and arrives as '{shown}': the shell adds a dot to every line "
+            "that starts with one (dot-stuffing, RFC 5321 §4.5.2), and the server removes one.",
+            "To send a line that arrives with one dot, type it with one dot.",
+        )
+
+
+# Commands that take no argument: typed alone inside a message, they are almost always meant as commands.
+_BARE_COMMANDS = {"QUIT", "RSET", "DATA", "NOOP"}
 
 
 async def finish_message(engine: ShellEngine) -> None:
