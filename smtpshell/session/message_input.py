@@ -82,9 +82,10 @@ async def finish_message(engine: ShellEngine) -> None:
     )
     engine.notice(
         "info",
-        f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, {len(payload)} octets) "
-        "and ended it with <CRLF>.<CRLF>.",
-        detail,
+        f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, "
+        f"{message_size(lines, engine.raw)} octets) and ended it with <CRLF>.<CRLF>.",
+        detail + " Octets are counted as the server counts the message: each line with its CR LF, without "
+        "the dots stuffing adds and without the final '.' line.",
     )
     sent_at = time.time()
     try:
@@ -93,6 +94,13 @@ async def finish_message(engine: ShellEngine) -> None:
         engine.connection_error(error)
         return
     await engine.receive(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
+
+
+def message_size(lines: list[str], raw: bool) -> int:
+    """The message's size as a server counts it (RFC 1870 §5): lines with CR LF, unstuffed, without "." CR LF."""
+    size = sum(len(line.encode("utf-8", "surrogateescape")) + 2 for line in lines)
+    # In raw mode nothing was stuffed, so the server takes the first dot of a line that has one away.
+    return size - (sum(1 for line in lines if line.startswith(".")) if raw else 0)
 
 
 async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
+from smtpshell.session.envelope_text import recipient_text
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -47,7 +48,7 @@ def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
     rows = [
         ("Queue id", message.queue_id),
         ("MAIL FROM", f"<{envelope.sender}>"),
-        *(("RCPT TO", f"<{r}>") for r in envelope.recipients),
+        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),  # with NOTIFY, ORCPT
         ("Received", clock(message.received_at)),
         ("From host", f"{message.helo} ({message.peer})"),
         ("Protocol", message.protocol),
