@@ -44,10 +44,19 @@ def recognises(mistake: Mistake, record: Record, exchanges: Sequence[Exchange], 
         if when is not None and not when.matches(record, grouped):
             return False
     if mistake.delivered is not None:
-        if not _ends_message(record) or not new:
-            return False
-        return mistake.delivered.matches(new[-1])
+        message = delivered_by(record, new) if _ends_message(record) else None
+        return message is not None and mistake.delivered.matches(message)
     return True
+
+
+def delivered_by(record: Exchange, new: Sequence[Message]) -> Message | None:
+    """The message the transaction ending with ``record`` delivered: the one its reply names by queue id (the
+    sandbox may have stored a report after it), else the newest."""
+    text = record.reply.text if record.reply is not None else ""
+    for message in reversed(new):
+        if message.queue_id and message.queue_id in text:
+            return message
+    return new[-1] if new else None
 
 
 def _input_matches(item: SolutionItem, record: Exchange, exchanges: Sequence[Exchange]) -> bool:
@@ -113,8 +122,9 @@ def transaction_verdict(step: Step, record: Record, new: Sequence[Message]) -> s
         return None  # a BDAT chunk that is not the last one ends nothing yet
     code = record.reply.code
     delivered = step.delivered
-    if code // 100 == 2 and new and delivered is not None and delivered.count > 0:
-        reason = delivered.why_not(new[-1])
+    message = delivered_by(record, new)
+    if code // 100 == 2 and message is not None and delivered is not None and delivered.count > 0:
+        reason = delivered.why_not(message)
         if reason is not None:
             return f"The message was delivered, but this step is not done: {reason}."
     ending = [check for check in step.expect if check.sent == "." or check.sent == "BDAT"]

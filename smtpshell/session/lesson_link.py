@@ -158,6 +158,8 @@ def visible_controls(text: str) -> str:
 def _shell_command_done(engine: ShellEngine, command: str) -> bool | None:
     """Whether a shell command a solution types (/raw on) is already in effect; None when the shell cannot tell."""
     words = command.lower().split()
+    if words == ["/sandbox", "--tls"]:  # implicit TLS: connected to the sandbox's TLS port
+        return engine.connected and engine.target.kind == "sandbox" and engine.target.tls == "implicit"
     if len(words) == 2 and words[0] in ("/raw", "/explanations") and words[1] in ("on", "off"):
         value = engine.raw if words[0] == "/raw" else engine.explanations
         return value == (words[1] == "on")

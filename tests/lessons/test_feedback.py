@@ -243,3 +243,11 @@ def test_every_shipped_mistake_has_a_note() -> None:
     for path in sorted(LESSONS.glob("[0-9]*.md")):
         for step in load_lesson_file(path).steps:
             assert all(m.note for m in step.mistakes), f"{path.name}: {step.title}"
+
+
+async def test_showme_puts_sandbox_tls_on_the_line_for_the_implicit_tls_step(shell: ShellEngine) -> None:
+    await at_step(shell, "routing-and-ports", 1)
+    await typed(shell, "/showme")
+    assert shell.take_suggestion() == "/sandbox --tls"
+    await typed(shell, "/sandbox --tls", "/showme")
+    assert shell.take_suggestion() == "EHLO client.example"
