@@ -251,3 +251,11 @@ async def test_showme_puts_sandbox_tls_on_the_line_for_the_implicit_tls_step(she
     assert shell.take_suggestion() == "/sandbox --tls"
     await typed(shell, "/sandbox --tls", "/showme")
     assert shell.take_suggestion() == "EHLO client.example"
+
+
+async def test_a_mistake_that_ends_with_a_bdat_chunk_shows_its_note(shell: ShellEngine) -> None:
+    await at_step(shell, "dsn-and-chunking", 3)
+    start = await typed(shell, "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "BDAT 10 LAST")
+    await typed(shell, "Hello Bob!")
+    assert shell.lessons.step_index == 2
+    assert any(MISTAKE in n and "One chunk carried the whole message" in n for n in said(shell, start))
