@@ -164,13 +164,15 @@ def unfolded_headers(head: str) -> list[str]:
 def pipelined_indexes(exchanges: list[Exchange]) -> set[int]:
     """The positions of ``exchanges`` that went out in a pipelined group.
 
-    The shell sends a group's commands at once and records each of their exchanges with the group's one send
-    time, while a command typed on its own has a send time of its own: equal neighbours mean one group.
+    Pipelining means sending a command before the reply to the previous one came back (RFC 2920). The shell
+    sends a group's commands at once and records each of their exchanges with the group's one send time, while a
+    command typed on its own is sent after the reply before it, at a time of its own.
     """
     grouped: set[int] = set()
     for index in range(1, len(exchanges)):
         before, this = exchanges[index - 1], exchanges[index]
-        if this.kind == before.kind == "command" and this.sent_at == before.sent_at:
+        early = before.replied_at is None or this.sent_at <= before.replied_at
+        if this.kind == before.kind == "command" and this.sent_at == before.sent_at and early:
             grouped.update((index - 1, index))
     return grouped
 

@@ -259,3 +259,24 @@ async def test_a_mistake_that_ends_with_a_bdat_chunk_shows_its_note(shell: Shell
     await typed(shell, "Hello Bob!")
     assert shell.lessons.step_index == 2
     assert any(MISTAKE in n and "One chunk carried the whole message" in n for n in said(shell, start))
+
+
+@pytest.mark.parametrize(
+    ("mistake", "problem"),
+    [
+        ('when = { sent = "HELO", cod = 250 }', "unknown key 'cod'"),
+        ('when = { sent = "HELLO" }', "unknown command 'HELLO'"),
+        ("delivered = { to = 1 }", "'to' must be"),
+        ("notice = '('", "not a valid regular expression"),
+    ],
+)
+def test_a_bad_mistake_context_is_reported_at_its_line(tmp_path: Path, mistake: str, problem: str) -> None:
+    from smtpshell.lessons.loader import LessonFileError
+    from tests.lessons.test_broken_files import GOOD, write
+
+    text = GOOD.replace("code = 250\n```", f'code = 250\n\n[[mistake]]\nlines = ["HELO"]\nnote = "n"\n{mistake}\n```')
+    path = write(tmp_path, text)
+    with pytest.raises(LessonFileError) as raised:
+        load_lesson_file(path)
+    line = text.splitlines().index(mistake) + 1
+    assert any(e.line == line and problem in e.message for e in raised.value.errors), raised.value.errors
