@@ -84,8 +84,7 @@ async def finish_message(engine: ShellEngine) -> None:
         "info",
         f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, "
         f"{message_size(lines, engine.raw)} octets) and ended it with <CRLF>.<CRLF>.",
-        detail + " Octets are counted as the server counts the message: each line with its CR LF, without "
-        "the dots stuffing adds and without the final '.' line.",
+        detail + " Octets as the server counts them: each line with its CR LF, not the final '.' (RFC 1870 §5).",
     )
     sent_at = time.time()
     try:
