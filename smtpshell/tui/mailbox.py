@@ -22,7 +22,6 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
-from smtpshell.session.envelope_text import recipient_text
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -44,11 +43,13 @@ def _rows(pairs: Sequence[tuple[str, str]]) -> Content:
 
 
 def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
+    from smtpshell.session.envelope_text import recipient_text  # NOTIFY and ORCPT beside each recipient
+
     envelope = message.envelope
     rows = [
         ("Queue id", message.queue_id),
         ("MAIL FROM", f"<{envelope.sender}>"),
-        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),  # with NOTIFY, ORCPT
+        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),
         ("Received", clock(message.received_at)),
         ("From host", f"{message.helo} ({message.peer})"),
         ("Protocol", message.protocol),
