@@ -44,11 +44,13 @@ def _rows(pairs: Sequence[tuple[str, str]]) -> Content:
 
 
 def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
+    from smtpshell.session.envelope_text import recipient_text  # NOTIFY and ORCPT beside each recipient
+
     envelope = message.envelope
     rows = [
         ("Queue id", message.queue_id),
         ("MAIL FROM", f"<{envelope.sender}>"),
-        *(("RCPT TO", f"<{r}>") for r in envelope.recipients),
+        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),
         ("Received", clock(message.received_at)),
         ("From host", f"{message.helo} ({message.peer})"),
         ("Protocol", message.protocol),
