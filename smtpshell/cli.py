@@ -18,7 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "open the shell on a real server: connect HOST[:PORT] or connect --mx DOMAIN",
     ),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
-    "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+    "learn": ("smtpshell.shell_command", "open a guided lesson: learn [ID]"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

@@ -29,6 +29,7 @@ from smtpshell.session.target import (
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
+    from smtpshell.session.lesson_port import LessonPlugin
     from smtpshell.session.mx_choice import MXChoice
 
 DESCRIPTION = """Type SMTP by hand and see every reply explained. Without --connect the shell talks to its
@@ -99,6 +100,8 @@ def target_from(options: argparse.Namespace, command: str = "shell") -> Target |
 
 def main(argv: Sequence[str]) -> int:
     try:
+        if argv[0] == "learn":
+            return _learn(list(argv[1:]))
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C outside a prompt: leave quietly, with the shell's conventional status
         print("\nsmtpshell: interrupted", file=sys.stderr)
@@ -182,7 +185,7 @@ def _engine(
 ) -> ShellEngine:
     from smtpshell.session.engine import ShellEngine
 
-    engine = ShellEngine(target, policy=policy)
+    engine = ShellEngine(target, policy=policy, lessons=lesson_plugin())
     engine.nameserver = options.nameserver
     engine.mx_choice = choice  # /connect N picks another of the servers listed
     engine.explanations = not options.no_explain
@@ -193,16 +196,50 @@ def _engine(
 
 
 def _run_tui(target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None) -> int:
+    return _run_app(_engine(target, policy, options, choice))
+
+
+def _run_app(engine: ShellEngine) -> int:
     from smtpshell.tui.app import SMTPShellApp
 
-    engine = _engine(target, policy, options, choice)
-    app = SMTPShellApp(target, policy=policy, engine=engine)
+    app = SMTPShellApp(engine.target, policy=engine.policy, engine=engine)
     try:
         result = app.run()
     finally:
         if engine.sandbox is not None:  # however the app ended, the sandbox thread must not outlive it
             engine.sandbox.stop()
     return result if isinstance(result, int) else 0
+
+
+def lesson_plugin() -> LessonPlugin | None:
+    """The lessons, for an engine to offer /lesson, /hint and /showme; None when they are not installed."""
+    try:
+        from smtpshell.lessons.shell_link import ShellLessons
+    except ImportError:
+        return None
+    return ShellLessons()
+
+
+def _learn(args: list[str]) -> int:
+    """`smtpshell learn [ID] [--plain]`: the shell on the sandbox, with the lesson started in it."""
+    from smtpshell.lessons.command import choose_lesson
+    from smtpshell.session.engine import ShellEngine
+
+    chosen = choose_lesson(args)
+    if isinstance(chosen, int):
+        return chosen
+    lesson_id, plain = chosen
+    engine = ShellEngine(lessons=lesson_plugin())
+    engine.startup_lines.append(f"/lesson {lesson_id}")
+    if not sys.stdin.isatty():  # a teacher's demo, or a test: the lines run inside the lesson
+        from smtpshell.repl.script import run_script
+
+        return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
+    if not plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
+        return _run_app(engine)
+    from smtpshell.repl.app import run_repl
+
+    return asyncio.run(run_repl(engine))
 
 
 if __name__ == "__main__":

@@ -21,25 +21,69 @@ How the engine's /lesson, /hint and /showme (or any front end) use it::
 LessonGuide wraps a runner with the saving of progress and resuming, for a front end that wants both in one.
 """
 
-from smtpshell.lessons.catalogue import Catalogue, lessons_dir, load_catalogue
-from smtpshell.lessons.guide import LessonGuide
-from smtpshell.lessons.loader import LessonError, LessonFileError, load_folder, load_lesson_file
-from smtpshell.lessons.model import Lesson, Step
-from smtpshell.lessons.progress import LessonProgress, Progress
-from smtpshell.lessons.render import pane_markdown
-from smtpshell.lessons.runner import (
-    Hint,
-    LessonEvent,
-    LessonFinished,
-    LessonRunner,
-    MistakeSpotted,
-    SandboxView,
-    ShowMe,
-    StepMissed,
-    StepPassed,
-)
-from smtpshell.lessons.setup import lesson_policy, sandbox_policy
-from smtpshell.lessons.summary import LessonSummary, render_summary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smtpshell.lessons.catalogue import Catalogue, lessons_dir, load_catalogue
+    from smtpshell.lessons.guide import LessonGuide
+    from smtpshell.lessons.loader import LessonError, LessonFileError, load_folder, load_lesson_file
+    from smtpshell.lessons.model import Lesson, Step
+    from smtpshell.lessons.progress import LessonProgress, Progress
+    from smtpshell.lessons.render import pane_markdown
+    from smtpshell.lessons.runner import (
+        Hint,
+        LessonEvent,
+        LessonFinished,
+        LessonRunner,
+        MistakeSpotted,
+        SandboxView,
+        ShowMe,
+        StepMissed,
+        StepPassed,
+    )
+    from smtpshell.lessons.setup import lesson_policy, sandbox_policy
+    from smtpshell.lessons.summary import LessonSummary, render_summary
+
+# The names below are imported on first use: the shell hands every engine a lesson plugin at start-up, and that
+# must not load the whole lesson machinery before a lesson is asked for.
+_HOMES = {
+    "Catalogue": "smtpshell.lessons.catalogue",
+    "Hint": "smtpshell.lessons.runner",
+    "Lesson": "smtpshell.lessons.model",
+    "LessonError": "smtpshell.lessons.loader",
+    "LessonEvent": "smtpshell.lessons.runner",
+    "LessonFileError": "smtpshell.lessons.loader",
+    "LessonFinished": "smtpshell.lessons.runner",
+    "LessonGuide": "smtpshell.lessons.guide",
+    "LessonProgress": "smtpshell.lessons.progress",
+    "LessonRunner": "smtpshell.lessons.runner",
+    "LessonSummary": "smtpshell.lessons.summary",
+    "MistakeSpotted": "smtpshell.lessons.runner",
+    "Progress": "smtpshell.lessons.progress",
+    "SandboxView": "smtpshell.lessons.runner",
+    "ShowMe": "smtpshell.lessons.runner",
+    "Step": "smtpshell.lessons.model",
+    "StepMissed": "smtpshell.lessons.runner",
+    "StepPassed": "smtpshell.lessons.runner",
+    "lesson_policy": "smtpshell.lessons.setup",
+    "lessons_dir": "smtpshell.lessons.catalogue",
+    "load_catalogue": "smtpshell.lessons.catalogue",
+    "load_folder": "smtpshell.lessons.loader",
+    "load_lesson_file": "smtpshell.lessons.loader",
+    "pane_markdown": "smtpshell.lessons.render",
+    "render_summary": "smtpshell.lessons.summary",
+    "sandbox_policy": "smtpshell.lessons.setup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)
+
 
 __all__ = [
     "Catalogue",

@@ -1,34 +1,26 @@
 """`smtpshell lessons [check [DIR] [--run] | reset ID|--all]` and `smtpshell learn [ID] [--plain]`.
 
 Rule: lesson problems are printed as ``file:line: what is wrong``, one per line, and make the exit status 1, so
-a teacher's editor or CI can jump to them; a front end is imported only once `learn` has chosen it.
+a teacher's editor or CI can jump to them. `learn` only chooses the lesson here; the shell command opens it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from smtpshell.lessons.catalogue import LESSONS_VARIABLE, Catalogue, load_catalogue
 from smtpshell.lessons.loader import LessonError, LessonFileError, load_lesson_file
 from smtpshell.lessons.progress import Progress
 
-if TYPE_CHECKING:
-    from smtpshell.session.engine import ShellEngine
-
 
 def main(argv: Sequence[str]) -> int:
-    name, args = argv[0], list(argv[1:])
-    if name == "learn":
-        return _learn(args)
-    return _lessons(args)
+    return _lessons(list(argv[1:]))
 
 
 # ---- smtpshell lessons ------------------------------------------------------------------------------------
@@ -193,7 +185,11 @@ def _learn_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _learn(args: list[str]) -> int:
+def choose_lesson(args: list[str]) -> tuple[str, bool] | int:
+    """`smtpshell learn`'s arguments: the lesson to open and whether --plain was asked; or the exit status.
+
+    Opening the shell on it is the shell command's work: this package knows no front end.
+    """
     options = _learn_parser().parse_args(args)
     if options.dir is not None:
         # The shell's /lesson loads the catalogue itself; the variable makes it read the same folder.
@@ -213,27 +209,4 @@ def _learn(args: list[str]) -> int:
             return 1
         print("You have finished every lesson; starting the first again. (`smtpshell lessons` lists them.)")
         lesson = catalogue.lessons[0]
-    if not sys.stdin.isatty():
-        return _learn_script(lesson.id)
-    if not options.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
-        from smtpshell.tui.app import run_app
-
-        return run_app(lesson_id=lesson.id)
-    from smtpshell.repl.app import run_repl
-
-    return asyncio.run(run_repl(_lesson_engine(lesson.id)))
-
-
-def _learn_script(lesson_id: str) -> int:
-    """Standard input is not a terminal: run its lines inside the lesson (a teacher's demo, or a test)."""
-    from smtpshell.repl.script import run_script
-
-    return asyncio.run(run_script(_lesson_engine(lesson_id), sys.stdin, sys.stdout))
-
-
-def _lesson_engine(lesson_id: str) -> ShellEngine:
-    from smtpshell.session.engine import ShellEngine
-
-    engine = ShellEngine()
-    engine.startup_lines.append(f"/lesson {lesson_id}")
-    return engine
+    return lesson.id, options.plain

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from smtpshell.explain import explain_reply
 from smtpshell.net.client import ClientConnection, ClientError, ConnectionDropped, TLSSettings
@@ -28,6 +28,7 @@ from smtpshell.proto.visible_text import visible_data
 from smtpshell.session import idle_watch, meta
 from smtpshell.session.auth_flow import answer_password
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
+from smtpshell.session.lesson_port import LessonPlugin
 from smtpshell.session.message import message_template, split_message_text
 from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_message
 from smtpshell.session.meta_table import META_PREFIX, lookup_meta
@@ -68,6 +69,7 @@ class ShellEngine:
         data_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] | None = None,
+        lessons: LessonPlugin | None = None,
     ) -> None:
         self.target = target or Target("sandbox")
         # What messages are stamped with (the template's Date and Message-ID, the sandbox's Received date and
@@ -88,11 +90,7 @@ class ShellEngine:
         self.sandbox: SandboxThread | None = None
         self.connection: ClientConnection | None = None
         self.history = HistoryFile(self._history_path())
-        self.lessons: Any = None  # the lesson runner (smtpshell.lessons.runner.LessonRunner) while one runs
-        self.lesson_guide: Any = None  # smtpshell.lessons.LessonGuide: the runner plus saved progress
-        self.lesson_catalogue: Any = None
-        self.policy_before_lesson: SandboxPolicy | None = None  # restored by /lesson stop
-        self.lesson_busy = False
+        self.lessons = lessons  # /lesson, /hint, /showme and the judging of records; None: not available
         self.lock = asyncio.Lock()  # held while a line runs; the idle watch takes it too
         self._watcher: asyncio.Task[None] | None = None  # waits for the server to hang up (idle_watch.py)
         self._exchanges = 0
@@ -159,7 +157,7 @@ class ShellEngine:
             self.state,
             addresses=addresses,
             history=self.history.lines(),
-            lessons=meta.lesson_choices(self),
+            lessons=self.lessons.choices() if self.lessons is not None else [],
         )
         # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
         return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]
@@ -293,7 +291,8 @@ class ShellEngine:
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
-        meta.lesson_observe(self, record)  # after: what the lesson says about a record comes after it
+        if self.lessons is not None:  # after: what the lesson says about a record comes after it
+            self.lessons.observe(self, record)
 
     def notice(self, level: Literal["info", "warning", "error"], text: str, detail: str = "") -> Notice:
         record = Notice(level, text, detail, time.time())

@@ -17,10 +17,11 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
-from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.session import mx_choice, state_text
 from smtpshell.session.envelope_text import envelope_commands
+from smtpshell.session.lesson_port import UNAVAILABLE
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
-from smtpshell.session.records import Notice, Record
+from smtpshell.session.records import Notice
 from smtpshell.session.replay import ScriptError, comment_text, read_script
 from smtpshell.session.target import (
     ConnectRequest,
@@ -427,27 +428,26 @@ async def _quit(engine: ShellEngine, args: list[str]) -> None:
     await engine.disconnect("you left the shell")
 
 
-# ---- lessons (smtpshell.lessons does the work) ----------------------------------------------------------------
+# ---- lessons (the engine's LessonPlugin does the work) --------------------------------------------------------
+
+
+async def _lesson_command(engine: ShellEngine, name: str, args: list[str]) -> None:
+    if engine.lessons is None:
+        engine.notice("info", UNAVAILABLE)
+    else:
+        await engine.lessons.command(engine, name, args)
 
 
 async def _lesson(engine: ShellEngine, args: list[str]) -> None:
-    await lesson_link.start_or_stop(engine, args)
+    await _lesson_command(engine, "lesson", args)
 
 
 async def _hint(engine: ShellEngine, args: list[str]) -> None:
-    lesson_link.hint(engine)
+    await _lesson_command(engine, "hint", args)
 
 
 async def _showme(engine: ShellEngine, args: list[str]) -> None:
-    lesson_link.show_me(engine)
-
-
-def lesson_choices(engine: ShellEngine) -> list[tuple[str, str]]:
-    return lesson_link.choices(engine)
-
-
-def lesson_observe(engine: ShellEngine, record: Record) -> None:
-    lesson_link.observe(engine, record)
+    await _lesson_command(engine, "showme", args)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -91,7 +91,6 @@ class SMTPShellApp(App[int]):
         self,
         target: Target | None = None,
         *,
-        lesson_id: str | None = None,
         theme: str | None = None,
         policy: SandboxPolicy | None = None,
         data_dir: Path | None = None,
@@ -104,7 +103,6 @@ class SMTPShellApp(App[int]):
         self._start_theme = theme or DEFAULT_THEME
         self._previous_theme = DEFAULT_THEME
         self._target = target
-        self._lesson_id = lesson_id
         self._policy = policy
         self._data_dir = data_dir
         self._clock = clock
@@ -213,8 +211,6 @@ class SMTPShellApp(App[int]):
 
     async def _start_engine(self) -> None:
         await self.engine.start()
-        if self._lesson_id:
-            await self.engine.submit(f"{META_PREFIX}lesson {self._lesson_id}")
 
     def _after_step(self) -> None:
         engine = self.engine
@@ -262,8 +258,8 @@ class SMTPShellApp(App[int]):
 
     def _refresh_lesson(self) -> None:
         pane = self.query_one(LessonPane)
-        runner = self.engine.lessons
-        if runner is None:
+        lesson = self.engine.lessons.status() if self.engine.lessons is not None else None
+        if lesson is None:
             if pane.has_text:
                 pane.clear()
                 self._lesson_markdown = ""
@@ -271,21 +267,16 @@ class SMTPShellApp(App[int]):
                 self._fit_side()
                 self.refresh_bindings()
             return
-        from smtpshell.lessons.render import pane_markdown
-
-        catalogue = self.engine.lesson_catalogue
-        number = catalogue.number(runner.lesson) if catalogue is not None else None
-        markdown = pane_markdown(runner, None, number)
-        if markdown != self._lesson_markdown:
+        if lesson.markdown != self._lesson_markdown:
             had_text = pane.has_text
-            self._lesson_markdown = markdown
+            self._lesson_markdown = lesson.markdown
             # The lesson's introduction is read from the top; after that the current step (or, at the end, the
             # summary, which stays until the learner closes it) comes first: what was passed is above it.
             pane.show_text(
-                runner.lesson.title,
-                markdown,
-                at_last_heading=runner.finished or runner.step_index > 0,
-                keys=LESSON_DONE_KEYS if runner.finished else LESSON_KEYS,
+                lesson.title,
+                lesson.markdown,
+                at_last_heading=lesson.finished or lesson.step_index > 0,
+                keys=LESSON_DONE_KEYS if lesson.finished else LESSON_KEYS,
             )
             self._fit_side()
             if not had_text:
@@ -424,22 +415,3 @@ class SMTPShellApp(App[int]):
             await asyncio.wait_for(self.engine.close(), timeout=5)
         except Exception:  # leaving must not fail because the server is gone
             pass
-
-
-def run_app(
-    target: Target | None = None,
-    *,
-    lesson_id: str | None = None,
-    theme: str | None = None,
-    policy: SandboxPolicy | None = None,
-    data_dir: Path | None = None,
-) -> int:
-    """Open the full-screen shell on ``target`` (the sandbox when None); returns the exit status."""
-    app = SMTPShellApp(target, lesson_id=lesson_id, theme=theme, policy=policy, data_dir=data_dir)
-    try:
-        result = app.run()
-    finally:
-        sandbox = app.engine.sandbox
-        if sandbox is not None:  # whatever way the app ended, the sandbox thread must not outlive it
-            sandbox.stop()
-    return result if isinstance(result, int) else 0

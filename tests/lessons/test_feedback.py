@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smtpshell.lessons.loader import load_lesson_file
+from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.lessons.walkthrough import walk_lesson
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import Exchange, Notice
@@ -19,7 +20,7 @@ MISTAKE = "Notice what just happened:"
 
 @pytest.fixture
 async def shell(smtpshell_home: Path) -> AsyncIterator[ShellEngine]:
-    engine = ShellEngine(data_dir=smtpshell_home)
+    engine = ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons())
     await engine.start()
     yield engine
     await engine.close()
@@ -35,10 +36,10 @@ async def at_step(engine: ShellEngine, lesson_id: str, step: int) -> None:
     from smtpshell.lessons.walkthrough import type_item
 
     await engine.submit(f"/lesson {lesson_id}")
-    lesson = engine.lessons.lesson
+    lesson = engine.lessons.runner.lesson
     for item in lesson.solution_until(step - 1):
         await type_item(engine, item)
-    assert engine.lessons.step_index == step - 1
+    assert engine.lessons.runner.step_index == step - 1
 
 
 async def typed(engine: ShellEngine, *lines: str) -> int:
@@ -65,7 +66,7 @@ async def test_a_mistake_that_ends_in_a_message_shows_its_note(shell: ShellEngin
     )
     notes = said(shell, start)
     assert any(MISTAKE in n and "Carol appears" in n for n in notes), notes
-    assert shell.lessons.step_index == 1
+    assert shell.lessons.runner.step_index == 1
 
 
 async def test_carol_in_a_bcc_header_does_not_pass_the_blind_copy_step(shell: ShellEngine) -> None:
@@ -83,7 +84,7 @@ async def test_carol_in_a_bcc_header_does_not_pass_the_blind_copy_step(shell: Sh
         "Lunch at noon?",
         ".",
     )
-    assert shell.lessons.step_index == 1  # Bob's copy names Carol: not blind
+    assert shell.lessons.runner.step_index == 1  # Bob's copy names Carol: not blind
     assert any("Bcc: Carol" in n for n in said(shell, start)), said(shell, start)
 
 
@@ -122,7 +123,7 @@ async def test_five_lines_typed_one_at_a_time_do_not_pass_the_pipelining_step(sh
         "RCPT TO:<carol@sandbox.test>",
         "DATA",
     )
-    assert shell.lessons.step_index == 1
+    assert shell.lessons.runner.step_index == 1
     assert any(MISTAKE in n and "one at a time" in n for n in said(shell, start))
 
 
@@ -133,7 +134,7 @@ async def test_the_same_five_lines_pasted_as_one_block_pass_it(shell: ShellEngin
         "MAIL FROM:<alice@sandbox.test>\nRCPT TO:<bob@sandbox.test>\nRCPT TO:<zoe@sandbox.test>\n"
         "RCPT TO:<carol@sandbox.test>\nDATA",
     )
-    assert shell.lessons.step_index == 2
+    assert shell.lessons.runner.step_index == 2
 
 
 async def test_a_wrong_auth_answer_shows_its_note(shell: ShellEngine) -> None:
@@ -157,7 +158,7 @@ async def test_a_mistake_ending_with_a_solution_line_is_told_apart_by_the_reply(
 
 async def test_the_bdat_summary_counts_bdat(shell: ShellEngine) -> None:
     await at_step(shell, "dsn-and-chunking", 3)
-    lesson = shell.lessons.lesson
+    lesson = shell.lessons.runner.lesson
     from smtpshell.lessons.walkthrough import type_item
 
     for item in lesson.steps[2].solution + lesson.steps[3].solution:
@@ -173,9 +174,9 @@ async def test_the_bdat_summary_counts_bdat(shell: ShellEngine) -> None:
 async def test_lesson_5_after_its_foreseen_mistake_the_learner_can_still_finish(shell: ShellEngine) -> None:
     await at_step(shell, "reading-replies", 2)
     await typed(shell, "RCPT TO:<dave@sandbox.test>", "RCPT TO:<friend@example.org>", "RCPT TO:<carol@sandbox.test>")
-    assert shell.lessons.step_index == 3
+    assert shell.lessons.runner.step_index == 3
     await typed(shell, "DATA", "Subject: Hello", "", "Hello Carol.", ".")
-    assert shell.lessons.finished
+    assert shell.lessons.runner.finished
 
 
 async def test_showme_with_no_transaction_open_offers_mail_not_data(shell: ShellEngine) -> None:
@@ -204,7 +205,7 @@ async def test_showme_inside_a_message_puts_no_command_into_it(shell: ShellEngin
     envelope = ("MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "DATA")
     await typed(shell, *envelope, "Subject: Dots", "", ".profile", ".")  # without /raw on: not this step
     await typed(shell, *envelope)  # a second try: the step's solution starts over at MAIL
-    assert shell.mode == "data" and shell.lessons.step_index == 1
+    assert shell.mode == "data" and shell.lessons.runner.step_index == 1
     start = await typed(shell, "/showme")
     assert shell.take_suggestion() == "."
     assert any("inside a message" in n for n in said(shell, start))
@@ -257,7 +258,7 @@ async def test_a_mistake_that_ends_with_a_bdat_chunk_shows_its_note(shell: Shell
     await at_step(shell, "dsn-and-chunking", 3)
     start = await typed(shell, "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "BDAT 10 LAST")
     await typed(shell, "Hello Bob!")
-    assert shell.lessons.step_index == 2
+    assert shell.lessons.runner.step_index == 2
     assert any(MISTAKE in n and "One chunk carried the whole message" in n for n in said(shell, start))
 
 

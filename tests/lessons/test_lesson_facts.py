@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smtpshell.lessons.catalogue import load_catalogue
+from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import Exchange, Notice
 from tests.lessons.engine_helpers import LESSONS
@@ -17,7 +18,7 @@ from tests.lessons.engine_helpers import LESSONS
 
 @pytest.fixture
 async def shell(smtpshell_home: Path) -> AsyncIterator[ShellEngine]:
-    engine = ShellEngine(data_dir=smtpshell_home)
+    engine = ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons())
     await engine.start()
     yield engine
     await engine.close()
@@ -96,7 +97,7 @@ async def test_starttls_after_helo_is_refused_and_lesson_11_says_why(shell: Shel
     await shell.submit("/lesson starttls")
     for line in ("HELO client.example", "STARTTLS"):
         await shell.submit(line)
-    assert not shell.state.tls and shell.lessons.step_index == 0
+    assert not shell.state.tls and shell.lessons.runner.step_index == 0
     notes = [r.detail for r in shell.records if isinstance(r, Notice) and r.text == "Notice what just happened:"]
     assert any("never offered" in n for n in notes)
 

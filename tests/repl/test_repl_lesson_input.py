@@ -10,6 +10,7 @@ from prompt_toolkit.formatted_text import fragment_list_to_text
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.repl.app import Repl
 from smtpshell.repl.styles import styled_lines
 from smtpshell.session.engine import AUTH_PROMPT, ShellEngine
@@ -21,7 +22,7 @@ CTRL_V, CTRL_D = "\x16", "\x04"
 
 async def type_keys(home: Path, keys: str) -> tuple[ShellEngine, str]:
     out = io.StringIO()
-    engine = ShellEngine(data_dir=home)
+    engine = ShellEngine(data_dir=home, lessons=ShellLessons())
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
         await Repl(engine, input=pipe, output=DummyOutput(), out=out).run()
@@ -38,7 +39,7 @@ async def test_showme_puts_a_pipelined_group_on_the_line_and_enter_sends_it(smtp
 
 
 async def test_an_answer_to_a_334_is_typed_hidden(smtpshell_home: Path) -> None:
-    engine = ShellEngine(data_dir=smtpshell_home)
+    engine = ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons())
     with create_pipe_input() as pipe:
         repl = Repl(engine, input=pipe, output=DummyOutput(), out=io.StringIO())
         await engine.start()

@@ -1,4 +1,4 @@
-"""An app on a real engine and a real sandbox, with its own user data directory."""
+"""An app on a real engine and a real sandbox, with its own user data directory and the shipped lessons."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from smtpshell.lessons.shell_link import ShellLessons
+from smtpshell.session.engine import ShellEngine
 from smtpshell.tui.app import SMTPShellApp
 
 
 @pytest.fixture
 def make_app(smtpshell_home: Path) -> Callable[..., SMTPShellApp]:
     def make(**options: Any) -> SMTPShellApp:
-        return SMTPShellApp(data_dir=smtpshell_home, **options)
+        return SMTPShellApp(engine=ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons()), **options)
 
     return make

@@ -102,7 +102,7 @@ async def test_showme_puts_a_message_line_with_lone_crs_on_the_command_line(make
         await settle(pilot, app)
         for line in (f"/lesson {SMUGGLING}", "/raw on", "EHLO client.example"):
             await type_line(pilot, app, line)
-        assert app.engine.lessons is not None and app.engine.lessons.step_index == 2
+        assert app.engine.lessons.runner is not None and app.engine.lessons.runner.step_index == 2
         for line in ("MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "DATA"):
             await type_line(pilot, app, line)
         composer = app.query_one(Composer)
@@ -125,7 +125,7 @@ async def test_showme_puts_a_message_line_with_lone_crs_on_the_command_line(make
         assert refused.reply is not None and (refused.reply.code, str(refused.reply.enhanced)) == (554, "5.6.0")
         assert refused.payload_lines == (LONE_CR_LINE,)  # the lone CRs went out inside the line
         assert "␍" in transcript_entry(app, refused)
-        assert app.engine.lessons.finished
+        assert app.engine.lessons.runner.finished
         assert app.engine.mailbox() == []
 
 
