@@ -20,13 +20,6 @@ SECOND_DIGIT_MORE: dict[int, str] = {
     5: "the mailbox, the message, the server's own state",
 }
 
-FIRST_DIGIT_SHORT: dict[int, str] = {
-    2: "success",
-    3: "go on",
-    4: "temporary failure",
-    5: "permanent failure",
-}
-
 
 def is_reply_code(code: int) -> bool:
     """RFC 5321 §4.2: a reply code is three digits, the first 2 to 5, the second 0 to 5."""

@@ -30,7 +30,6 @@ class TomlLines:
 
     def __init__(self, text: str, first_line: int) -> None:
         self.first_line = first_line
-        self.last_line = first_line + max(text.count("\n"), 0)
         self._lines: dict[Path_, int] = {}
         self._scan(text.split("\n"))
 

@@ -282,8 +282,3 @@ AUTH_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "CRAM-MD5")
 def lookup(verb: str) -> Command | None:
     """The command for a verb, case-insensitively; None when it is not an SMTP verb."""
     return COMMANDS.get(verb.upper())
-
-
-def params_for(verb: str) -> dict[str, Param]:
-    command = lookup(verb)
-    return {p.name: p for p in command.params} if command else {}

@@ -31,15 +31,10 @@ class PathArgument:
     address: str  # without angle brackets; "" for the null path <>
     params: list[tuple[str, str | None]] = field(default_factory=list)
     space_after_colon: bool = False
-    missing_brackets: bool = False
 
     @property
     def domain(self) -> str:
         return self.address.rpartition("@")[2].lower() if "@" in self.address else ""
-
-    @property
-    def local_part(self) -> str:
-        return self.address.rpartition("@")[0] if "@" in self.address else self.address
 
 
 def split_command(line: str) -> CommandLine:
@@ -134,11 +129,7 @@ def parse_params(text: str) -> list[tuple[str, str | None]]:
 _XTEXT_RE = re.compile(r"\+([0-9A-F]{2})")
 
 
-def xtext_decode(text: str) -> str:
-    """RFC 3461 §4: "+XX" stands for the octet XX; used by ENVID and ORCPT."""
-    return _XTEXT_RE.sub(lambda m: chr(int(m[1], 16)), text)
-
-
 def is_xtext(text: str) -> bool:
+    """RFC 3461 §4: printable ASCII but "+" and "=", with "+XX" standing for the octet XX (ENVID, ORCPT)."""
     stripped = _XTEXT_RE.sub("", text)
     return all(0x21 <= ord(c) <= 0x7E and c not in "+=" for c in stripped)

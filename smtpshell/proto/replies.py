@@ -166,22 +166,6 @@ class Reply:
     def first_digit(self) -> int:
         return self.code // 100
 
-    @property
-    def is_success(self) -> bool:
-        return self.first_digit == 2
-
-    @property
-    def is_intermediate(self) -> bool:
-        return self.first_digit == 3
-
-    @property
-    def is_transient(self) -> bool:
-        return self.first_digit == 4
-
-    @property
-    def is_permanent(self) -> bool:
-        return self.first_digit == 5
-
     def wire_lines(self) -> list[str]:
         """The reply as it is written on the wire, one string per line, without CRLF."""
         last = len(self.lines) - 1
@@ -194,8 +178,3 @@ class Reply:
 
     def __str__(self) -> str:
         return "\n".join(self.wire_lines())
-
-
-def code_meaning(code: int) -> str | None:
-    entry = BASIC_CODES.get(code)
-    return entry[0] if entry else None

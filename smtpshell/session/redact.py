@@ -9,10 +9,6 @@ from smtpshell.proto.grammar import split_command
 HIDDEN = "[credentials hidden]"
 
 
-def is_auth_line(line: str) -> bool:
-    return split_command(line).verb == "AUTH"
-
-
 def redact_command(line: str, *, auth_response: bool = False) -> str:
     """The line as records show it: ``AUTH PLAIN [credentials hidden]``; an AUTH response becomes HIDDEN."""
     if auth_response:

@@ -349,9 +349,6 @@ class SMTPShellApp(App[int]):
         else:
             self.query_one(CommandLine).put(line + " ")
 
-    def put_on_command_line(self, text: str) -> None:
-        self.query_one(CommandLine).put(text)
-
     # ---- actions --------------------------------------------------------------------------------------------
 
     def action_help(self) -> None:

@@ -24,7 +24,7 @@ def test_multiline_reply_with_enhanced_code() -> None:
 def test_enhanced_code_parsed_and_text_stripped() -> None:
     (reply,) = ReplyParser().feed(b"550 5.7.1 Relay access denied\r\n")
     assert reply.enhanced == EnhancedStatus(5, 7, 1) and reply.text == "Relay access denied"
-    assert reply.is_permanent and str(reply.enhanced) == "5.7.1" and reply.enhanced.generic == "X.7.1"
+    assert reply.first_digit == 5 and str(reply.enhanced) == "5.7.1" and reply.enhanced.generic == "X.7.1"
 
 
 def test_several_replies_in_one_read_and_bare_lf_tolerated() -> None:

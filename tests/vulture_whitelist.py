@@ -1,0 +1,60 @@
+"""Names the dead-code check (tests/test_dead_code.py) must not report: they are used, but not by a call vulture
+can see. Read by vulture, never imported.
+
+Textual's own conventions (on_*, action_*, watch_*, compose, BINDINGS, @on handlers, ...) are in pyproject.toml's
+[tool.vulture]; what is here is named one by one, with who uses it.
+"""
+
+# ruff: noqa: B018
+from types import SimpleNamespace
+
+_ = SimpleNamespace()
+
+# asyncio calls a Protocol's methods (net/client.py, net/sandbox.py).
+_.connection_made
+_.data_received
+_.eof_received
+_.connection_lost
+_.pause_writing
+_.resume_writing
+
+# Pygments reads a lexer's and a style's class attributes and calls these methods (highlight/).
+_.aliases
+_.filenames
+_.mimetypes
+_.url
+_.version_added
+_.get_tokens_unprocessed
+_.analyse_text
+_.background_color
+
+# prompt_toolkit calls a Completer's and a History's methods and reads the History's cache (repl/).
+_.get_completions
+_.complete_event
+_.append_string
+_.store_string
+_.string
+_._loaded_strings
+_._loaded
+_.quoted_insert  # the flag prompt_toolkit's Application reads for the next key (repl/quoted_insert.py)
+
+# Textual and textual-autocomplete read or call these (tui/).
+_.selection  # TextArea.selection: setting it selects
+_.discover  # a command palette Provider's method
+_._listen_to_messages
+_.get_candidates
+_.get_matches
+_.should_show_dropdown
+_.apply_completion
+_.post_completion
+
+# dnspython's Resolver reads the servers it is given (net/mx.py).
+_.nameservers
+
+# The tests and the benchmarks use these to observe or wait; the program itself does not need them.
+_.hung_up  # tests/client/test_client_hang_up.py
+_.peak_buffered  # tests/client/test_unsolicited.py
+_.catalog  # tests/proto/test_server_properties.py: every named reply is well formed
+_.wait_until_idle  # tests/tui, benchmarks/bench_tui.py
+_.parse_connect_args  # tests/session/test_target_and_safety.py
+_.TOO_MANY_CONNECTIONS  # the sandbox's 421 when it is full
