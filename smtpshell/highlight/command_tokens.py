@@ -11,8 +11,8 @@ import re
 
 from smtpshell.highlight import tokens as t
 from smtpshell.proto.commands import COMMANDS, Command, lookup
+from smtpshell.proto.redaction import HIDDEN
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
-from smtpshell.session.redact import HIDDEN
 
 Token = tuple[int, t.TokenType, str]
 
@@ -105,18 +105,19 @@ def _command(line: _Line, word: str) -> None:
     line.emit(len(word), t.OBSOLETE_VERB if command.obsolete else t.VERB)
     if not line.space() or line.done():
         return
-    if not command.takes_argument:
+    kind = command.argument
+    if kind == "none":
         return  # what follows is INVALID: DATA, RSET, QUIT, STARTTLS take no argument
-    if command.prefix:
+    if kind == "path" and command.prefix:
         _path(line, command, command.prefix)
-    elif command.verb == "AUTH":
+    elif kind == "mechanism":
         _auth(line)
-    elif command.verb == "BDAT":
+    elif kind == "chunk":
         _bdat(line)
-    elif command.verb == "HELP":
+    elif kind == "topic":
         topic = line.peek_word()
         line.emit(len(topic), t.VERB if lookup(topic) else t.VALUE)
-    elif command.needs_argument:
+    elif kind == "word":
         line.emit(len(line.peek_word()), t.VALUE)
     else:
         line.rest(t.VALUE)  # NOOP's free text, the obsolete verbs' arguments

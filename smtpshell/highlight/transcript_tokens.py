@@ -17,8 +17,8 @@ from smtpshell.highlight.command_tokens import command_tokens
 from smtpshell.highlight.message_tokens import MessageTokens
 from smtpshell.proto.client_state import GREETING
 from smtpshell.proto.commands import COMMANDS, SANDBOX_EXTENSIONS
-from smtpshell.proto.replies import EnhancedStatus
-from smtpshell.session.redact import HIDDEN
+from smtpshell.proto.redaction import HIDDEN
+from smtpshell.proto.replies import ENHANCED_CODE, EnhancedStatus
 
 Token = tuple[int, t.TokenType, str]
 
@@ -56,7 +56,6 @@ PLAIN = Prefixes("plain", None, None, None)
 
 _REPLY = re.compile(r"(\d{3})([ -]?)(.*)", re.DOTALL)
 _PLAIN_REPLY = re.compile(r"\d{3}(?:[ -]|$)")
-_ENHANCED = re.compile(r"[245]\.\d{1,3}\.\d{1,3}(?=\s|$)")
 # EHLO keywords the command table knows: the sandbox's, those enabling a verb or a parameter, and verbs some
 # servers list by name (Postfix advertises VRFY and ETRN).
 _KEYWORDS = {
@@ -189,7 +188,7 @@ class TranscriptTokens:
             return command_tokens_base64(text, offset)
         if code == 250 and self.reply_line > 0 and self.reply_command in ("EHLO", None):
             return _ehlo_line(text, offset)
-        enhanced = _ENHANCED.match(text) if code // 100 != 3 else None
+        enhanced = ENHANCED_CODE.match(text) if code // 100 != 3 else None
         if enhanced is None or EnhancedStatus.parse(enhanced[0]) is None:
             return [(offset, t.REPLY_TEXT, text)]
         klass = t.ENHANCED_CLASS.get(int(text[0]), t.INVALID)

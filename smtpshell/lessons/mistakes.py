@@ -14,8 +14,8 @@ from smtpshell.lessons.model import Mistake, SolutionItem, Step, pipelined_index
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END
 from smtpshell.proto.events import Message
 from smtpshell.proto.grammar import split_command
+from smtpshell.proto.redaction import redact_command
 from smtpshell.session.records import Exchange, Notice, Record
-from smtpshell.session.redact import redact_command
 
 
 def recognises(mistake: Mistake, record: Record, exchanges: Sequence[Exchange], new: Sequence[Message]) -> bool:

@@ -13,9 +13,6 @@ from smtpshell.proto.commands import lookup
 from smtpshell.proto.grammar import split_command
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 
-# RFC 2920 §3.1: commands whose reply changes what may follow end a pipelined group.
-PIPELINE_LAST = {"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP", "STARTTLS", "AUTH"}
-
 
 def read_inputs(
     r: TableReader, key: str, texts: list[str], context: str, *, strict: bool = True
@@ -82,10 +79,17 @@ def _pipeline(r: TableReader, line: int, where: str, text: str, strict: bool) ->
     commands = text.split("\n")
     for number, command in enumerate(commands, 1):
         verb = split_command(command).verb
-        if lookup(verb) is None and strict:
+        known = lookup(verb)
+        if known is None and strict:
             r.report(line, f"{where}: line {number} of the group, {verb!r}, is not an SMTP command")
             return None
-        if verb in PIPELINE_LAST and number < len(commands) and strict:
+        if known is not None and known.pipelining == "alone" and strict:
+            r.report(
+                line,
+                f"{where}: {verb} is never sent in a pipelined group: the shell sends it alone and waits for its reply",
+            )
+            return None
+        if known is not None and known.pipelining == "last" and number < len(commands) and strict:
             r.report(
                 line,
                 f"{where}: {verb} may only be the last command of a pipelined group "

@@ -1,12 +1,24 @@
-"""The SMTP command table: every verb, its syntax, its parameters, the EHLO keyword that enables it, its RFC.
+"""The SMTP command table: every verb, its syntax, its parameters, the EHLO keyword that enables it, its RFC,
+the kind of argument it takes and its place in a pipelined group.
 
 This is the one place these facts are written. The sandbox's HELP replies, the completer, the lexer, the
-explanations and the lesson checks all read them from here.
+explanations, the pipelining of pasted blocks and the lesson checks all read them from here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# What follows the verb, for the completer and the lexer: nothing; FROM:/TO: and a path with parameters; one word
+# (a domain, a mailbox, a list); AUTH's mechanism and initial response; HELP's topic; BDAT's size and LAST; free
+# text (NOOP's, the obsolete verbs').
+ArgumentKind = Literal["none", "path", "word", "mechanism", "topic", "chunk", "text"]
+
+# Where a command may stand in a pipelined group (RFC 2920 §3.1): anywhere; only last, because the client must read
+# its reply before going on (EHLO, DATA, VRFY, EXPN, TURN, QUIT, NOOP; STARTTLS, RFC 3207 §4); or alone, never in
+# a group: AUTH, whose 334 turns the next line into an answer, and BDAT, whose chunk follows the command line.
+PipeliningRole = Literal["any", "last", "alone"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +43,14 @@ class Command:
     keyword: str | None = None  # EHLO keyword that enables the verb; None for the base protocol
     prefix: str | None = None  # the argument keyword that follows the verb: "FROM:" for MAIL, "TO:" for RCPT
     params: tuple[Param, ...] = ()
+    argument: ArgumentKind = "text"
+    pipelining: PipeliningRole = "any"
     obsolete: bool = False  # removed from the standard; servers answer 502
     needs_argument: bool = False
-    takes_argument: bool = True
+
+    @property
+    def takes_argument(self) -> bool:
+        return self.argument != "none"
 
 
 MAIL_PARAMS = (
@@ -104,6 +121,8 @@ COMMANDS: dict[str, Command] = {
             "greet the server the old way (no extensions)",
             "RFC 5321 §4.1.1.1",
             "HELO client.example",
+            argument="word",
+            pipelining="last",
             needs_argument=True,
         ),
         Command(
@@ -112,6 +131,8 @@ COMMANDS: dict[str, Command] = {
             "greet the server and ask which extensions it supports",
             "RFC 5321 §4.1.1.1",
             "EHLO client.example",
+            argument="word",
+            pipelining="last",
             needs_argument=True,
         ),
         Command(
@@ -120,6 +141,7 @@ COMMANDS: dict[str, Command] = {
             "start a message: give the envelope sender",
             "RFC 5321 §4.1.1.2",
             "MAIL FROM:<alice@sandbox.test>",
+            argument="path",
             prefix="FROM:",
             params=MAIL_PARAMS,
             needs_argument=True,
@@ -130,6 +152,7 @@ COMMANDS: dict[str, Command] = {
             "add a recipient to the message",
             "RFC 5321 §4.1.1.3",
             "RCPT TO:<bob@sandbox.test>",
+            argument="path",
             prefix="TO:",
             params=RCPT_PARAMS,
             needs_argument=True,
@@ -140,7 +163,8 @@ COMMANDS: dict[str, Command] = {
             "send the message itself; end it with a line holding only '.'",
             "RFC 5321 §4.1.1.4",
             "DATA",
-            takes_argument=False,
+            argument="none",
+            pipelining="last",
         ),
         Command(
             "BDAT",
@@ -148,6 +172,8 @@ COMMANDS: dict[str, Command] = {
             "send the message in chunks of an exact size, no dot-stuffing",
             "RFC 3030",
             "BDAT 120 LAST",
+            argument="chunk",
+            pipelining="alone",
             keyword="CHUNKING",
             needs_argument=True,
         ),
@@ -157,7 +183,7 @@ COMMANDS: dict[str, Command] = {
             "abandon the current message and start over",
             "RFC 5321 §4.1.1.5",
             "RSET",
-            takes_argument=False,
+            argument="none",
         ),
         Command(
             "VRFY",
@@ -165,6 +191,8 @@ COMMANDS: dict[str, Command] = {
             "ask whether a mailbox exists",
             "RFC 5321 §4.1.1.6",
             "VRFY alice",
+            argument="word",
+            pipelining="last",
             needs_argument=True,
         ),
         Command(
@@ -173,6 +201,8 @@ COMMANDS: dict[str, Command] = {
             "ask for the members of a mailing list",
             "RFC 5321 §4.1.1.7",
             "EXPN staff",
+            argument="word",
+            pipelining="last",
             needs_argument=True,
         ),
         Command(
@@ -181,6 +211,7 @@ COMMANDS: dict[str, Command] = {
             "ask the server for help, on one command or in general",
             "RFC 5321 §4.1.1.8",
             "HELP MAIL",
+            argument="topic",
         ),
         Command(
             "NOOP",
@@ -188,6 +219,7 @@ COMMANDS: dict[str, Command] = {
             "do nothing; the server answers 250 if it is still there",
             "RFC 5321 §4.1.1.9",
             "NOOP",
+            pipelining="last",
         ),
         Command(
             "QUIT",
@@ -195,7 +227,8 @@ COMMANDS: dict[str, Command] = {
             "say goodbye; the server closes the connection",
             "RFC 5321 §4.1.1.10",
             "QUIT",
-            takes_argument=False,
+            argument="none",
+            pipelining="last",
         ),
         Command(
             "STARTTLS",
@@ -203,8 +236,9 @@ COMMANDS: dict[str, Command] = {
             "upgrade this connection to TLS encryption",
             "RFC 3207",
             "STARTTLS",
+            argument="none",
+            pipelining="last",
             keyword="STARTTLS",
-            takes_argument=False,
         ),
         Command(
             "AUTH",
@@ -212,6 +246,8 @@ COMMANDS: dict[str, Command] = {
             "log in (PLAIN, LOGIN or CRAM-MD5)",
             "RFC 4954",
             "AUTH LOGIN",
+            argument="mechanism",
+            pipelining="alone",
             keyword="AUTH",
             needs_argument=True,
         ),
@@ -221,6 +257,7 @@ COMMANDS: dict[str, Command] = {
             "ask the server to send the mail it queued for a domain",
             "RFC 1985",
             "ETRN client.example",
+            argument="word",
             keyword="ETRN",
             needs_argument=True,
         ),
@@ -230,8 +267,9 @@ COMMANDS: dict[str, Command] = {
             "obsolete: swap client and server roles; removed because it was unsafe",
             "RFC 821 §4.1.1",
             "TURN",
+            argument="none",
+            pipelining="last",
             obsolete=True,
-            takes_argument=False,
         ),
         Command(
             "SEND",

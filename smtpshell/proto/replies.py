@@ -100,7 +100,9 @@ ENHANCED_CODES: dict[str, str] = {
     "X.7.11": "Encryption required for requested authentication mechanism",
 }
 
-_ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+# RFC 3463 §2: class.subject.detail at the start of a reply line's text, then a space or the end of the line. The
+# one pattern for it: the reply parser and the transcript lexer both match with it.
+ENHANCED_CODE = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
 
 
 @dataclass(frozen=True, order=True)
@@ -127,7 +129,7 @@ class EnhancedStatus:
 @functools.lru_cache(maxsize=1024)
 def _parse_enhanced(head: str) -> EnhancedStatus | None:
     # Cached: a server names the same few codes over and over.
-    match = _ENHANCED_RE.match(head)
+    match = ENHANCED_CODE.match(head)
     return EnhancedStatus(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 

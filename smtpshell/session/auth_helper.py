@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from smtpshell.proto.auth import AuthDecodeError, b64decode, b64encode, cram_md5_response, plain_response
 from smtpshell.proto.commands import AUTH_MECHANISMS
-from smtpshell.session.redact import HIDDEN
+from smtpshell.proto.redaction import HIDDEN
 
 MASK = "********"
 

@@ -149,7 +149,7 @@ def suggest(text: str, state: ClientState) -> list[Suggestion]:
     if command is None or not command.takes_argument:
         return []
     rest = rest.lstrip(" ")
-    if command.prefix:
+    if command.argument == "path" and command.prefix:
         return _suggest_path(command, command.prefix, rest)
     return _suggest_argument(command, rest)
 
@@ -183,13 +183,14 @@ def _suggest_path(command: Command, prefix: str, rest: str) -> list[Suggestion]:
 
 def _suggest_argument(command: Command, rest: str) -> list[Suggestion]:
     words = rest.split(" ")
-    if command.verb == "AUTH":
+    kind = command.argument
+    if kind == "mechanism":
         return [Mechanism(words[0])] if len(words) == 1 else []
-    if command.verb == "HELP":
+    if kind == "topic":
         return [HelpTopic(words[0])] if len(words) == 1 else []
-    if command.verb == "BDAT":
+    if kind == "chunk":
         return [BdatLast(words[1])] if len(words) == 2 and words[0].isdigit() else []
-    if command.needs_argument and len(words) == 1:
+    if kind == "word" and len(words) == 1:
         return [ArgumentExample(command.verb, words[0])]
     return []
 

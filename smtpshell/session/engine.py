@@ -23,6 +23,7 @@ from smtpshell.proto.errors import LocalProtocolError
 from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.redaction import HIDDEN, redact_command
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.visible_text import visible_data
 from smtpshell.session import idle_watch, meta
@@ -34,7 +35,7 @@ from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_
 from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
-from smtpshell.session.redact import HIDDEN, history_line, redact_command
+from smtpshell.session.redact import history_line
 from smtpshell.session.safety import (
     forbidden_character,
     is_loopback_peer,

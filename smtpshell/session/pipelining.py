@@ -1,8 +1,8 @@
 """A pasted block of commands, sent as one group when the server offers PIPELINING (RFC 2920).
 
-Rule: a group is sent without waiting, then the replies are read in order, one per command; a command after which
-the client must see the reply before going on (RFC 2920 §3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT, NOOP; and
-STARTTLS, RFC 3207 §4) closes the group. AUTH and BDAT (whose chunk follows it) are never pipelined here.
+Rule: a group is sent without waiting, then the replies are read in order, one per command; where a command may
+stand in a group is its pipelining role in the command table (a "last" command closes the group, an "alone" one
+is never in one).
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from smtpshell.net.client import ClientError
+from smtpshell.proto.commands import lookup
 from smtpshell.proto.grammar import split_command
+from smtpshell.proto.redaction import redact_command
 from smtpshell.session.meta_table import META_PREFIX
-from smtpshell.session.redact import redact_command
 from smtpshell.session.safety import forbidden_character, refusal_text
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
-
-LAST_IN_GROUP = frozenset({"EHLO", "HELO", "DATA", "VRFY", "EXPN", "TURN", "QUIT", "NOOP", "STARTTLS"})
-NEVER_IN_GROUP = frozenset({"AUTH", "BDAT"})
 
 
 def group_length(lines: Sequence[str]) -> int:
@@ -30,11 +28,12 @@ def group_length(lines: Sequence[str]) -> int:
     for line in lines:
         if not line.strip() or line.startswith(META_PREFIX):
             break
-        verb = split_command(line).verb
-        if verb in NEVER_IN_GROUP:
+        command = lookup(split_command(line).verb)
+        role = command.pipelining if command is not None else "any"
+        if role == "alone":
             break
         count += 1
-        if verb in LAST_IN_GROUP:
+        if role == "last":
             break
     return count
 

@@ -1,25 +1,10 @@
-"""What the shell keeps of a credential: nothing. AUTH arguments and the answers to 334 are hidden in records,
-in saved transcripts and in the history file; only the mechanism name stays, since it is no secret.
+"""What the shell keeps of a credential: nothing. AUTH arguments and the answers to 334 are hidden in records and
+saved transcripts (proto/redaction.py, shared with the sandbox's log) and dropped from the history file.
 """
 
 from __future__ import annotations
 
 from smtpshell.proto.grammar import split_command
-
-HIDDEN = "[credentials hidden]"
-
-
-def redact_command(line: str, *, auth_response: bool = False) -> str:
-    """The line as records show it: ``AUTH PLAIN [credentials hidden]``; an AUTH response becomes HIDDEN."""
-    if auth_response:
-        return HIDDEN
-    parsed = split_command(line)
-    if parsed.verb != "AUTH":
-        return line
-    words = parsed.argument.split()
-    if len(words) <= 1:
-        return line.strip()
-    return f"AUTH {words[0]} {HIDDEN}"
 
 
 def history_line(line: str, *, auth_response: bool = False) -> str | None:

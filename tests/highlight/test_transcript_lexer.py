@@ -14,7 +14,7 @@ from pygments.token import Error, Token
 
 from smtpshell.highlight import tokens as t
 from smtpshell.highlight.lexers import SMTPTranscriptLexer
-from smtpshell.session.redact import HIDDEN
+from smtpshell.proto.redaction import HIDDEN
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 FILES = sorted(TRANSCRIPTS.glob("*.smtp"))

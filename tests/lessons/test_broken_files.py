@@ -137,6 +137,11 @@ def test_an_unclosed_fence_and_a_missing_front_matter_are_reported(tmp_path: Pat
             '["MAIL FROM:<a@sandbox.test>\\nDATA\\nRCPT TO:<b@sandbox.test>"]',
             "DATA may only be the last command of a pipelined group",
         ),
+        # The shell never pipelines AUTH (the command table says so): a lesson may not ask for it, last or not.
+        (
+            '["EHLO client.example", "MAIL FROM:<a@sandbox.test>\\nAUTH PLAIN AGFsaWNlAHNlY3JldA=="]',
+            "AUTH is never sent",
+        ),
         ('["/teleport"]', "'/teleport' is not a shell command"),
     ],
 )

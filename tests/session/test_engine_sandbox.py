@@ -10,9 +10,9 @@ import pytest
 
 from smtpshell.proto.client_state import DATA_END, GREETING
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.redaction import HIDDEN
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import ConnectionChange, Exchange, Notice
-from smtpshell.session.redact import HIDDEN
 from tests.session.helpers import changes, codes, commands_received, exchanges, last, notices, run
 
 # A password of this test's own: the sandbox's default one also appears in the command table's AUTH example.

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from smtpshell.proto.redaction import HIDDEN, redact_command
 from smtpshell.session.history import HistoryFile
-from smtpshell.session.redact import HIDDEN, history_line, redact_command
+from smtpshell.session.redact import history_line
 
 
 @pytest.mark.parametrize(

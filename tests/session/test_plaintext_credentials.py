@@ -11,11 +11,11 @@ import pytest
 
 from smtpshell.proto.auth import b64encode, plain_response
 from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.redaction import HIDDEN
 from smtpshell.proto.replies import Reply
 from smtpshell.repl.script import run_script
 from smtpshell.session import engine as engine_module
 from smtpshell.session.engine import ShellEngine
-from smtpshell.session.redact import HIDDEN
 from smtpshell.session.safety import carries_credentials, is_loopback_peer, plaintext_credentials_warning
 from smtpshell.session.target import Target
 from tests.client.peers import PASSWORD, USER, LoopbackController, aiosmtpd_server
