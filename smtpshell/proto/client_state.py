@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from smtpshell.proto.commands import COMMANDS
 from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.phases import SUGGESTED, Phase, Session, refusal
 from smtpshell.proto.replies import Reply
 
 # Pseudo-commands the engine passes for what is not a command line of its own.
@@ -109,6 +111,9 @@ class ClientState:
         self.in_data = reply.code == 354
 
     def _bdat(self, argument: str, reply: Reply) -> None:
+        expected = refusal(self.session(), "BDAT")
+        if expected is not None and reply.code == expected.reply.code:
+            return  # refused for its place in the session (proto/phases.py): no chunk counted, nothing changes
         last = argument.upper().split()[-1:] == ["LAST"]
         if reply.code == 250 and not last:
             self.bdat_open = True
@@ -142,25 +147,35 @@ class ClientState:
             self.closed = True
             self.connected = False
 
-    def next_verbs(self) -> list[str]:
-        """The SMTP verbs that make sense now, most useful first."""
-        if not self.connected or self.closed or self.in_data or self.auth_mechanism:
-            return []
+    @property
+    def phase(self) -> Phase:
+        if self.closed or not self.connected:
+            return Phase.CLOSED
+        if self.in_data:
+            return Phase.MESSAGE
+        if self.auth_mechanism:
+            return Phase.AUTH
         if self.helo is None:
-            return ["EHLO", "HELO", "QUIT"]
+            return Phase.NO_HELO
         if self.sender is None:
-            verbs = ["MAIL"]
-            if self.advertised("STARTTLS") and not self.tls:
-                verbs.append("STARTTLS")
-            if self.advertised("AUTH") and not self.authenticated:
-                verbs.append("AUTH")
-            return [*verbs, "NOOP", "RSET", "VRFY", "HELP", "QUIT"]
-        if not self.recipients:
-            return ["RCPT", "RSET", "NOOP", "QUIT"]
+            return Phase.READY
         if self.bdat_open:
-            return ["BDAT", "RSET", "QUIT"]
-        data = ["DATA", "BDAT"] if self.advertised("CHUNKING") else ["DATA"]
-        return ["RCPT", *data, "RSET", "NOOP", "QUIT"]
+            return Phase.BDAT
+        return Phase.RCPT if self.recipients else Phase.MAIL
+
+    def session(self) -> Session:
+        """The session as the legality table (proto/phases.py) reads it."""
+        return Session(self.phase, self.tls, self.authenticated is not None, frozenset(self.extensions))
+
+    def next_verbs(self) -> list[str]:
+        """The SMTP verbs that make sense now, most useful first: the phase's suggestions that the legality table
+        allows and that need no extension the server did not advertise."""
+        session = self.session()
+        return [
+            verb
+            for verb in SUGGESTED.get(session.phase, ())
+            if refusal(session, verb) is None and _enabled(COMMANDS[verb].keyword, self)
+        ]
 
 
 _HANDLERS = {
@@ -175,6 +190,10 @@ _HANDLERS = {
     "AUTH": ClientState._auth,
     "QUIT": ClientState._quit,
 }
+
+
+def _enabled(keyword: str | None, state: ClientState) -> bool:
+    return keyword is None or state.advertised(keyword)
 
 
 def parse_ehlo_keywords(reply: Reply) -> dict[str, str]:

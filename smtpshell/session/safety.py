@@ -1,8 +1,9 @@
 """The shell's checks before a typed line goes out (skipped in raw mode).
 
 Rule: a line with a bare CR, LF or NUL is never sent (it could smuggle a second command or a second message);
-a command the session state makes pointless is held back once with a warning, and sent if typed again at once,
-because the server's 503 teaches as much as the warning does. A typed line that carries credentials readable
+a command the order of SMTP makes pointless (the legality table, proto/phases.py) is held back once with a warning
+naming the reply the server will give, and sent if typed again at once, because that reply teaches as much as
+the warning does. A typed line that carries credentials readable
 (AUTH PLAIN's or LOGIN's base64) on an unencrypted connection to anything but loopback is held back the same
 way, as /auth refuses to send a password there. A script is deliberate: it gets the warning, and the line goes.
 """
@@ -10,11 +11,10 @@ way, as /auth refuses to send a password there. A script is deliberate: it gets 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.grammar import split_command
+from smtpshell.proto.phases import Refusal, refusal
 
 _FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}
 
@@ -37,58 +37,6 @@ def refusal_text(what: str) -> tuple[str, str]:
     )
 
 
-@dataclass(frozen=True)
-class PointlessRule:
-    verbs: tuple[str, ...]
-    applies: Callable[[ClientState], bool]
-    warning: str  # what is wrong, said to a learner
-    reply: str  # the reply the server will most likely give
-
-
-POINTLESS_RULES: tuple[PointlessRule, ...] = (
-    PointlessRule(
-        ("MAIL",), lambda s: s.helo is None, "MAIL before EHLO: the server expects a greeting first.", "503 5.5.1"
-    ),
-    PointlessRule(
-        ("MAIL",),
-        lambda s: s.sender is not None,
-        "a transaction is already open (MAIL was accepted); send RSET to start over.",
-        "503 5.5.1",
-    ),
-    PointlessRule(
-        ("RCPT",),
-        lambda s: s.sender is None,
-        "RCPT before MAIL: there is no transaction to add a recipient to.",
-        "503 5.5.1",
-    ),
-    PointlessRule(
-        ("DATA", "BDAT"),
-        lambda s: s.sender is None,
-        "no transaction: send MAIL FROM and RCPT TO before the message.",
-        "503 5.5.1",
-    ),
-    PointlessRule(
-        ("DATA", "BDAT"),
-        lambda s: s.sender is not None and not s.recipients,
-        "no recipient was accepted yet: the message would have nowhere to go.",
-        "554 5.5.1",
-    ),
-    PointlessRule(("STARTTLS",), lambda s: s.tls, "this connection already uses TLS.", "503 or 454"),
-    PointlessRule(
-        ("AUTH",),
-        lambda s: s.authenticated is not None,
-        "you are already authenticated on this connection.",
-        "503 5.5.1",
-    ),
-    PointlessRule(
-        ("AUTH",),
-        lambda s: s.helo is None,
-        "AUTH before EHLO: the server only offers AUTH in its EHLO reply.",
-        "503 5.5.1",
-    ),
-)
-
-
 HELD = "Not sent; send the same line again (it is back on the command line) to send it anyway."
 SENT_ANYWAY = "Sent anyway: a script is deliberate, so its lines go out as written."
 
@@ -98,14 +46,18 @@ def pointless_warning(line: str, state: ClientState, *, held: bool = True) -> st
 
     ``held``: the line is held back (typed by hand); otherwise it is sent anyway (a script), and the warning says so.
     """
-    if not state.connected or state.closed or state.in_data or state.auth_mechanism:
+    row = refusal(state.session(), split_command(line).verb)
+    if row is None or row.warning is None:
         return None
-    verb = split_command(line).verb
-    for rule in POINTLESS_RULES:
-        if verb in rule.verbs and rule.applies(state):
-            outcome = HELD if held else SENT_ANYWAY
-            return f"{rule.warning} The server would most likely answer {rule.reply}. {outcome}"
-    return None
+    outcome = HELD if held else SENT_ANYWAY
+    return f"{row.warning} The server would most likely answer {predicted_reply(row, state)}. {outcome}"
+
+
+def predicted_reply(row: Refusal, state: ClientState) -> str:
+    """The refusal's code as this server would write it: with its enhanced code once EHLO advertised them."""
+    reply = row.reply
+    enhanced = state.advertised("ENHANCEDSTATUSCODES") and reply.enhanced and reply.code // 100 != 3
+    return f"{reply.code} {reply.enhanced}" if enhanced else str(reply.code)
 
 
 # Mechanisms whose lines carry the secret itself, base64 being no protection (RFC 4954 §4, RFC 4616 §6); CRAM-MD5
