@@ -542,7 +542,7 @@ class ServerConnection(AuthHandling):
             self._txn = None
             self.send(refusal.reply, refusal.reason, verb="DATA")
             return
-        self._accept(bytes(reader.content), "DATA", eight_bit=reader.eight_bit)
+        self._accept(reader.content, "DATA", eight_bit=reader.eight_bit)
 
     def _bdat(self, argument: str) -> None:
         words = argument.split()
@@ -582,9 +582,10 @@ class ServerConnection(AuthHandling):
             self._txn = None
             self.send(R.SIZE_EXCEEDED, f"the chunks add up to more than {self.policy.size_limit} octets", verb="BDAT")
         else:
-            self._accept(bytes(txn.chunks), "BDAT", eight_bit=not txn.chunks.isascii())
+            self._accept(txn.chunks, "BDAT", eight_bit=not txn.chunks.isascii())
 
-    def _accept(self, content: bytes, verb: str, *, eight_bit: bool) -> None:
+    def _accept(self, content: bytes | bytearray, verb: str, *, eight_bit: bool) -> None:
+        # One copy only: the trace headers and the content are joined straight into the message's bytes.
         txn = self._txn
         assert txn is not None
         self._txn = None
