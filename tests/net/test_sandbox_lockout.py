@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpshell.explain import knowledge
 from smtpshell.net.sandbox import SandboxThread
 from smtpshell.net.server_log import SendReply, SessionClosed
 from smtpshell.proto.policy import SandboxPolicy
@@ -46,6 +47,8 @@ def test_a_hundred_idle_connections_from_one_address_do_not_lock_another_out(smt
             refused = [lines for code, lines in replies if code == 421]
             assert len(greeted) == 10 and len(refused) == 90
             assert refused[0][0].startswith("4.7.0 ") and f"too many connections from {NEIGHBOUR}" in refused[0][0]
+            pattern = knowledge.match_pattern(refused[0][0])
+            assert pattern is not None and pattern.id == "rate-limit"
             ends.wait_for(90)  # every refused one was closed by the server
             started = time.monotonic()
             newcomer = WireClient(sandbox.port, timeout=5)
@@ -119,6 +122,8 @@ def test_a_command_line_dribbled_one_octet_at_a_time_meets_its_deadline(strict: 
     assert client.command("EHLO client.example")[0] == 250
     code, lines, took = _dribble(client, b"NOOP " + b"x" * 500 + b"\r\n", give_up=10)
     assert code == 421 and lines[0].startswith("4.4.2 ") and "command line took too long" in lines[0]
+    pattern = knowledge.match_pattern(lines[0])
+    assert pattern is not None and pattern.id == "deadline"  # the shell explains it
     assert 0.5 <= took < 10
     assert client.at_eof()
     client.close()
