@@ -172,20 +172,19 @@ class ServerConnection(AuthHandling):
         """The transport's deadline for the line or the message in progress passed: 421, then close."""
         if self.closed:
             return []
+        self._verb = None  # the 421 answers no command
         if self.message_started:
             self.send(
                 R.MESSAGE_DEADLINE.format(host=self.policy.hostname),
                 f"the message was not complete {self.policy.message_deadline:g} s after it started; the idle timer "
                 "restarts with every octet, so a deadline for the whole message stops a client that sends it one "
                 "octet at a time from holding the connection for ever",
-                verb=None,
             )
         else:
             self.send(
                 R.COMMAND_DEADLINE.format(host=self.policy.hostname),
                 f"the command line was not complete {self.policy.command_deadline:g} s after its first octet; "
                 "a line that arrives one octet at a time must still end within that deadline",
-                verb=None,
             )
         self._close("deadline passed")
         return self._flush()
@@ -259,6 +258,7 @@ class ServerConnection(AuthHandling):
         return self.policy.line_limit(verb[:4].decode("ascii", "replace"), self.offers)
 
     def _line_too_long(self, limit: int) -> None:
+        self._verb = None  # the line was never read as a command
         if limit == AUTH_LINE_LIMIT:
             self._exchange = None  # RFC 4954 §4: the server fails the AUTH exchange
             self.send(
@@ -272,7 +272,6 @@ class ServerConnection(AuthHandling):
             R.LINE_TOO_LONG,
             f"a command line may be at most {limit} octets counting its CRLF{why} (RFC 5321 §4.5.3.1.4); "
             "the line was thrown away unread",
-            verb=None,
         )
 
     def _read_chunk(self) -> bool:
@@ -309,12 +308,12 @@ class ServerConnection(AuthHandling):
 
     def _too_many_errors(self) -> None:
         # Postfix's smtpd_hard_error_limit: every error reply counts the same, whatever the command.
+        self._verb = None
         self.send(
             R.TOO_MANY_ERRORS.format(host=self.policy.hostname),
             f"{self._errors} error replies (4xx or 5xx) in this session without a message delivered; the limit is "
             f"{self.policy.max_errors}, after which the server hangs up on a client that keeps failing, as Postfix "
             "does (smtpd_hard_error_limit); reconnect and check each command before sending it",
-            verb=None,
         )
         self._close("too many errors")
 
