@@ -293,7 +293,9 @@ class ServerConnection(AuthHandling):
     def _command(self, text: str) -> None:
         line = split_command(text)
         self._verb = line.verb
-        self._out.append(CommandReceived(rules.redact(line)))
+        # Logged as read, but with control characters and octets that are not UTF-8 shown escaped: whoever
+        # displays the log (the F4 view, /server) never passes them to a terminal.
+        self._out.append(CommandReceived(echoed(rules.redact(line), COMMAND_LINE_LIMIT * 4)))
         if line.verb not in COMMANDS:
             self._unknown(line.verb or text)
             return

@@ -96,6 +96,8 @@ SHUTTING_DOWN = R(421, "4.3.2", "{host} Service shutting down, closing connectio
 def echoed(text: str, limit: int = 100) -> str:
     """Client text as a reply may repeat it: at most ``limit`` characters, and anything that is not printable
     (control characters, octets that were not UTF-8) written as \\xNN, so a reply never carries them back."""
+    if text.isprintable():  # the usual case, checked in C; surrogates and controls are not printable
+        return text if len(text) <= limit else text[:limit] + "..."
     shown = []
     for char in text[:limit]:
         point = ord(char)

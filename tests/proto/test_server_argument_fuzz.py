@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from smtpshell.proto import server
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS
-from smtpshell.proto.events import Close, Output, SendReply
+from smtpshell.proto.events import Close, CommandReceived, Output, SendReply
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.server import ServerConnection
 
@@ -104,6 +104,8 @@ def _check(outputs: list[Output]) -> None:
             wire = item.reply.to_bytes().decode("utf-8")  # strict: no raw octet is sent back
             assert all(line.isprintable() for line in wire.split("\r\n")), wire
             assert item.reason.isprintable(), item.reason
+        if isinstance(item, CommandReceived):
+            assert item.line.isprintable(), item.line
         if isinstance(item, Close):
             assert index == len(outputs) - 1
 

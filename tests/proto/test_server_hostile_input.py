@@ -9,7 +9,7 @@ import base64
 import pytest
 
 from smtpshell.explain import knowledge
-from smtpshell.proto.events import Close, SendReply
+from smtpshell.proto.events import Close, CommandReceived, SendReply
 from smtpshell.proto.faults import FaultError, ReplySpec, preset_rule
 from smtpshell.proto.policy import SandboxPolicy
 from tests.proto.test_server_machine import Harness, codes, ehlo, open_txn
@@ -91,6 +91,8 @@ def test_a_reply_never_carries_control_characters_or_raw_octets_back(line: bytes
     assert "\\x" in body or "\\u" in body  # shown escaped, so the user still sees what was sent
     reasons = [o.reason for o in h.outputs if isinstance(o, SendReply)]
     assert all(reason.isprintable() for reason in reasons)
+    logged = [o.line for o in h.outputs if isinstance(o, CommandReceived)]
+    assert all(line.isprintable() for line in logged), logged  # the F4 view and /server show these
 
 
 # ---- line limits ----------------------------------------------------------------------------------------------
