@@ -29,11 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import smtpshell
+
 MESSAGE = (
     b"From: alice@sandbox.test\r\nTo: bob@sandbox.test\r\nSubject: load\r\n\r\n"
     + b"The quick brown fox jumps over the lazy dog, again and again and again.\r\n" * 27
 )
 ENVELOPE = b"MAIL FROM:<alice@sandbox.test>\r\nRCPT TO:<bob@sandbox.test>\r\nDATA\r\n"
+SOURCE_ROOT = Path(smtpshell.__file__).resolve().parents[1]
 
 
 # ---- the load generator (a child process) -----------------------------------------------------------------
@@ -128,10 +131,11 @@ def start_server(home: Path, maildir: Path | None) -> tuple[subprocess.Popen[str
     args = [sys.executable, "-m", "smtpshell", "serve", "--port", "0", "--max-connections", "200"]
     if maildir is not None:
         args += ["--maildir", str(maildir)]
-    help_text = subprocess.run([*args[:4], "--help"], capture_output=True, text=True, env=env).stdout
+    help_text = subprocess.run([*args[:4], "--help"], capture_output=True, text=True, env=env, cwd=SOURCE_ROOT).stdout
     if "--max-per-address" in help_text:  # this version limits each client address; the load is all 127.0.0.1
         args += ["--max-per-address", "200"]
-    server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+    # `python -m` imports from its working directory first: run it where this process found smtpshell.
+    server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env, cwd=SOURCE_ROOT)
     assert server.stdout is not None
     match = re.search(r"listening on 127\.0\.0\.1:(\d+)", server.stdout.readline())
     assert match, "the server did not start"
@@ -197,9 +201,7 @@ def main(argv: list[str]) -> int:
         del argv[at : at + 2]
     senders = int(argv[0]) if argv else 50
     seconds = float(argv[1]) if len(argv) > 1 else 5.0
-    import smtpshell
-
-    print(f"smtpshell from {Path(smtpshell.__file__).parent}; {senders} senders, {seconds:g} s each")
+    print(f"smtpshell from {SOURCE_ROOT}; {senders} senders, {seconds:g} s each")
     results: dict[str, tuple[list[float], int]] = {}
     for name in ("memory", "maildir", "memory ", "maildir "):  # alternated, twice; the better run of each counts
         maildir = Path(tempfile.mkdtemp(dir=parent)) / "Maildir" if name.startswith("maildir") else None
