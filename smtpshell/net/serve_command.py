@@ -251,9 +251,19 @@ def describe(sandbox: Sandbox) -> list[str]:
         lines.append(f"  Maildir: {sandbox.store.maildir}")
     for fault in policy.faults.describe():
         lines.append(f"  fault: {fault}")
+    lines.append(limits_line(sandbox))
     lines.append(f"  try: telnet {host} {sandbox.port}   or   swaks --server {host}:{sandbox.port} --to bob@{domain}")
     lines.append("Press Ctrl-C to stop.")
     return lines
+
+
+def limits_line(sandbox: Sandbox) -> str:
+    limits = sandbox.limits
+    memory = sandbox.store.max_bytes / MIB
+    return (
+        f"  limits: {limits.total} connections, {limits.per_address} per client address; "
+        f"mailbox memory {memory:g} MiB (see --help)"
+    )
 
 
 def _print_session(entry: LogEntry) -> None:
