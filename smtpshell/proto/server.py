@@ -306,7 +306,7 @@ class ServerConnection(AuthHandling):
 
     def _unknown(self, verb: str) -> None:
         shown = echoed(verb, 40)
-        self.send(R.UNRECOGNIZED.format(verb=shown), f"{shown!r} is not an SMTP command; HELP lists the ones here")
+        self.send(R.UNRECOGNIZED.format(verb=shown), f"'{shown}' is not an SMTP command; HELP lists the ones here")
 
     def _too_many_errors(self) -> None:
         # Postfix's smtpd_hard_error_limit: every error reply counts the same, whatever the command.
