@@ -156,6 +156,16 @@ class ServerConnection(AuthHandling):
         return AUTH_RESPONSE if self.auth_pending else COMMAND
 
     @property
+    def chunk_remaining(self) -> int:
+        """Octets of the BDAT chunk still to read (in the CHUNK phase)."""
+        return self._bdat_remaining
+
+    @property
+    def buffered(self) -> int:
+        """Octets read but not judged yet: a line without its end, kept at most one line limit long."""
+        return len(self._buffer)
+
+    @property
     def line_started(self) -> bool:
         """Part of a command line (or AUTH answer) has arrived, its end has not: the command deadline runs."""
         return self.phase in (COMMAND, AUTH_RESPONSE) and bool(self._buffer or self._long_line)

@@ -151,9 +151,9 @@ def test_octets_inside_one_line_never_end_the_session(
     if machine.phase == server.DATA:
         out += machine.receive_data(b".\r\n")
     if machine.phase == server.CHUNK:
-        if machine._bdat_remaining > 100_000:  # a chunk of that size is legal; the message deadline bounds it
+        if machine.chunk_remaining > 100_000:  # a chunk of that size is legal; the message deadline bounds it
             return
-        out += machine.receive_data(b"x" * machine._bdat_remaining)
+        out += machine.receive_data(b"x" * machine.chunk_remaining)
     if machine.phase == server.TLS:
         out += machine.tls_established()
     if verb == "QUIT" and machine.closed:  # "QUIT " followed by nothing but spaces is a QUIT
