@@ -51,6 +51,9 @@ DEFAULT_HOST = "127.0.0.1"
 __all__ = ["DEFAULT_HOST", "DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_PER_ADDRESS", "Sandbox", "SandboxThread"]
 TLS_HANDSHAKE_TIMEOUT = 30.0
 STOP_GRACE = 5.0  # seconds stop() waits for clients to hang up after the 421 before cutting them off
+# Seconds a closing connection may take to hand its last replies to a client; one that never reads them would
+# otherwise keep the connection, and its place under the limits, for ever.
+CLOSE_GRACE = 30.0
 LISTEN_BACKLOG = 1024
 
 
@@ -85,6 +88,7 @@ class Sandbox:
         self.store = MailStore(maildir, max_bytes=mailbox_memory)
         self.log = ServerLog()
         self.max_connections = max_connections
+        self.close_grace = CLOSE_GRACE
         self.limits = ConnectionLimits(max_connections, max_per_address)
         self.disk = DiskWorker() if maildir is not None else None  # the Maildir's writes and fsyncs, off the loop
         self.tls_problem: str | None = None  # why STARTTLS is not offered, when it is not
@@ -442,6 +446,20 @@ class _Session(asyncio.Protocol):
         self._held.clear()
         if self._transport is not None:
             self._transport.close()  # sends what is already written, then closes
+            self._cut_off_later()
+
+    def _cut_off_later(self) -> None:
+        # The idle timer is done with once closing; the same slot holds the cut-off, cancelled when the
+        # connection is lost.
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(self._sandbox.close_grace, self._cut_off)
+
+    def _cut_off(self) -> None:
+        self._timer = None
+        self._close_reason += f"; cut off {self._sandbox.close_grace:g} s later, the client did not read its replies"
+        if self._transport is not None:
+            self._transport.abort()
 
     # ---- idle timer -----------------------------------------------------------------------------------
 
@@ -521,6 +539,7 @@ class _Session(asyncio.Protocol):
         self._closing = True
         self._transport.write(reply.to_bytes())
         self._transport.close()
+        self._cut_off_later()
 
     # ---- logging --------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ one octet at a time is cut off by a deadline, even though each octet restarts th
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -169,3 +170,33 @@ def test_a_slow_but_steady_session_is_not_cut_off(strict: SandboxThread) -> None
     while time.monotonic() - started < 1.5:  # longer than both deadlines, but every line is quick
         assert client.command("NOOP")[0] == 250
     client.close()
+
+
+def test_a_client_that_never_reads_its_replies_is_cut_off_and_its_place_freed(smtpshell_home: Path) -> None:
+    policy = SandboxPolicy(command_timeout=0.3)
+    with SandboxThread(policy, data_dir=smtpshell_home) as sandbox:
+        sandbox.sandbox.close_grace = 0.5
+        ends = SessionEnds(sandbox)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.connect(("127.0.0.1", sandbox.port))
+        try:
+            sock.setblocking(False)
+            flood = b"HELP\r\n" * 1000  # each answered with a few hundred octets that are never read
+            started = time.monotonic()
+            while True:  # until the server stops reading (its replies pile up): then its sends block too
+                assert time.monotonic() - started < 30, "the server never stopped reading"
+                try:
+                    sock.send(flood)
+                except BlockingIOError:
+                    _, writable, _ = select.select([], [sock], [], 1.0)
+                    if not writable:
+                        break
+                except (ConnectionResetError, BrokenPipeError):
+                    break  # already cut off while still flooding
+            ends.wait_for(1)  # timed out (421 queued, never read), then cut off after the grace
+            closed = [e.item for e in sandbox.log.entries() if isinstance(e.item, SessionClosed)]
+            assert "did not read its replies" in closed[0].reason
+            assert sandbox.sandbox.active_sessions == 0
+        finally:
+            sock.close()
