@@ -6,6 +6,7 @@ from pathlib import Path
 
 from smtpshell.net.connection_limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS
 from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES
+from smtpshell.net.sandbox import CLOSE_GRACE
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, LINE_ALLOWANCE, TEXT_LINE_LIMIT, SandboxPolicy
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -37,6 +38,7 @@ def test_every_figure_in_the_readme_limits_is_the_codes() -> None:
         f"{DEFAULT_MAX_CONNECTIONS} at once (`--max-connections`)",
         f"{DEFAULT_MAX_PER_ADDRESS} from one client address (`--max-per-address`)",
         f"up to {DEFAULT_MEMORY_BYTES // (1024 * 1024)} MiB (`--mailbox-memory`)",
+        f"cut off {CLOSE_GRACE:g} s after the close",
     ]
     for figure in expected:
         assert figure in section, figure
