@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.phases import SUGGESTED, Phase, Session, refusal
 from smtpshell.proto.replies import Reply
 
@@ -54,7 +54,7 @@ class ClientState:
 
     def size_limit(self) -> int | None:
         params = self.keyword_params("SIZE")
-        return int(params[0]) if params and params[0].isdigit() and int(params[0]) > 0 else None
+        return int(params[0]) if params and is_ascii_digits(params[0]) and int(params[0]) > 0 else None
 
     def reset_transaction(self) -> None:
         self.sender = None
