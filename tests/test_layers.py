@@ -173,7 +173,14 @@ def test_the_graph_counts_imports_inside_functions_and_under_type_checking() -> 
 
 @pytest.mark.parametrize(
     ("low", "high"),
-    [("proto", "explain"), ("explain", "session"), ("proto", "net"), ("net", "session"), ("session", "lessons")],
+    [
+        ("proto", "explain"),
+        ("explain", "session"),
+        ("proto", "net"),
+        ("net", "session"),
+        ("session", "lessons"),
+        *((low, front_end) for low in ("session", "lessons", "highlight") for front_end in ("tui", "repl", "cli")),
+    ],
 )
 def test_lower_layers_never_import_higher_ones(low: str, high: str) -> None:
     graph = package_graph()

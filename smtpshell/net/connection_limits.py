@@ -51,6 +51,3 @@ class ConnectionLimits:
         self._open[address] -= 1
         if self._open[address] <= 0:
             del self._open[address]
-
-    def open_from(self, address: str) -> int:
-        return self._open[address]

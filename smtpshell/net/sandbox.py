@@ -119,6 +119,10 @@ class Sandbox:
         except DeliveryError:
             pass  # the message itself is stored: a report that cannot be written must not turn its 250 into 451
 
+    @property
+    def active_sessions(self) -> int:
+        return len(self._sessions)
+
     async def start(self) -> None:
         """Listen on ``port`` (and ``tls_port``); SandboxError, saying why, when that is impossible."""
         self._all_closed = asyncio.Event()

@@ -38,9 +38,11 @@ from smtpshell.proto.grammar import (
     parse_path_argument,
     split_command,
 )
+from smtpshell.proto.phases import Phase, Session, refusal
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
+from smtpshell.proto.redaction import HIDDEN, redact_command
 from smtpshell.proto.replies import Reply
-from smtpshell.proto.server_auth import AuthHandling
+from smtpshell.proto.server_auth import ServerAuth
 from smtpshell.proto.server_replies import ServerReply, echoed
 
 # What the machine is waiting for, as the transport needs to know it (which timer and deadline apply).
@@ -70,7 +72,7 @@ class _Transaction:
     bdat_too_big: bool = False
 
 
-class ServerConnection(AuthHandling):
+class ServerConnection:
     def __init__(
         self,
         policy: SandboxPolicy,
@@ -81,7 +83,6 @@ class ServerConnection(AuthHandling):
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] | None = None,
     ) -> None:
-        super().__init__()
         self.policy = policy
         self._deliver = deliver
         self.peer = peer
@@ -103,6 +104,7 @@ class ServerConnection(AuthHandling):
         self._verb: str | None = None  # the verb being answered, for SendReply.command
         self._awaiting_tls = False
         self.closed = False
+        self.auth = ServerAuth(policy, clock, self.send, self.emit)
 
     # ---- the transport's side -------------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class ServerConnection(AuthHandling):
             return CHUNK
         if self._data is not None:
             return DATA
-        return AUTH_RESPONSE if self.auth_pending else COMMAND
+        return AUTH_RESPONSE if self.auth.pending else COMMAND
 
     @property
     def chunk_remaining(self) -> int:
@@ -253,9 +255,9 @@ class ServerConnection(AuthHandling):
             self.send(R.BARE_CR_IN_COMMAND, "a command line may not contain a bare CR or a NUL (RFC 5321 §2.3.8)")
             return True
         text = line.decode("utf-8", "surrogateescape")
-        if self.auth_pending:
-            self._out.append(CommandReceived("****"))
-            self.auth_response(text)
+        if self.auth.pending:
+            self._out.append(CommandReceived(HIDDEN))
+            self.auth.response(text)
         else:
             self._command(text)
         return True
@@ -263,14 +265,14 @@ class ServerConnection(AuthHandling):
     def _line_limit(self, start: bytes | bytearray) -> int:
         """The limit for the line that begins with ``start``: by its verb, known from its first five octets."""
         verb = bytes(start[:5]).upper()
-        if self.auth_pending or verb == b"AUTH ":
+        if self.auth.pending or verb == b"AUTH ":
             return AUTH_LINE_LIMIT
         return self.policy.line_limit(verb[:4].decode("ascii", "replace"), self.offers)
 
     def _line_too_long(self, limit: int) -> None:
         self._verb = None  # the line was never read as a command
         if limit == AUTH_LINE_LIMIT:
-            self._exchange = None  # RFC 4954 §4: the server fails the AUTH exchange
+            self.auth.abandon()  # RFC 4954 §4: the server fails the AUTH exchange
             self.send(
                 R.AUTH_LINE_TOO_LONG,
                 f"an AUTH line may be at most {limit} octets with CRLF here (RFC 4954 §4); the exchange is over",
@@ -305,7 +307,9 @@ class ServerConnection(AuthHandling):
         self._verb = line.verb
         # Logged as read, but with control characters and octets that are not UTF-8 shown escaped: whoever
         # displays the log (the F4 view, /server) never passes them to a terminal.
-        self._out.append(CommandReceived(echoed(rules.redact(line), COMMAND_LINE_LIMIT * 4)))
+        self._out.append(
+            CommandReceived(echoed(redact_command(f"{line.verb} {line.argument}".strip()), COMMAND_LINE_LIMIT * 4))
+        )
         if line.verb not in COMMANDS:
             self._unknown(line.verb or text)
             return
@@ -405,8 +409,39 @@ class ServerConnection(AuthHandling):
     def in_transaction(self) -> bool:
         return self._txn is not None
 
-    def _in_transaction(self) -> bool:
-        return self._txn is not None
+    @property
+    def authenticated(self) -> str | None:
+        """The user who authenticated in this session, or None."""
+        return self.auth.authenticated
+
+    def session(self) -> Session:
+        """Where the session is, as the legality table (proto/phases.py) reads it."""
+        txn = self._txn
+        if self.helo is None:
+            phase = Phase.NO_HELO
+        elif txn is None:
+            phase = Phase.READY
+        elif txn.bdat_used:
+            phase = Phase.BDAT
+        else:
+            phase = Phase.RCPT if txn.recipients else Phase.MAIL
+        offered = frozenset(k for k in self.policy.extensions if self.offers(k))
+        return Session(phase, self.tls, self.authenticated is not None, offered)
+
+    def _sequence_refusal(self, verb: str) -> tuple[ServerReply, str] | None:
+        """The legality table's refusal of ``verb`` here, with its reason; None when its place is right."""
+        row = refusal(self.session(), verb)
+        if row is None:
+            return None
+        after_tls = "after STARTTLS the session starts over: " if self.tls and row.reply is R.NEED_HELO else ""
+        return row.reply, row.reason.format(verb=verb, after_tls=after_tls)
+
+    def _out_of_order(self, verb: str) -> bool:
+        """Refuse ``verb`` when the order of the session does not allow it now; True when it was refused."""
+        found = self._sequence_refusal(verb)
+        if found is not None:
+            self.send(*found)
+        return found is not None
 
     # ---- commands -------------------------------------------------------------------------------------
 
@@ -434,13 +469,6 @@ class ServerConnection(AuthHandling):
             lines=[greeting.text, *self.ehlo_lines()],
         )
 
-    def _need_helo(self, verb: str) -> bool:
-        if self.helo is None:
-            why = "after STARTTLS the session starts over: " if self.tls else ""
-            self.send(R.NEED_HELO, f"{verb} refused: {why}the client has not introduced itself with EHLO or HELO")
-            return True
-        return False
-
     def _path_and_params(self, verb: str, argument: str) -> tuple[PathArgument, dict[str, str | None]] | None:
         """MAIL's or RCPT's path and parameters; None when they were refused (the reply is sent)."""
         prefix = COMMANDS[verb].prefix or ""
@@ -456,10 +484,7 @@ class ServerConnection(AuthHandling):
         return path, params
 
     def _mail(self, argument: str) -> None:
-        if self._need_helo("MAIL"):
-            return
-        if self._txn is not None:
-            self.send(R.NESTED_MAIL, "MAIL refused: a transaction is already open (RSET to start over)")
+        if self._out_of_order("MAIL"):
             return
         parsed = self._path_and_params("MAIL", argument)
         if parsed is None:
@@ -482,10 +507,7 @@ class ServerConnection(AuthHandling):
             self.send(R.SENDER_OK, reason)
 
     def _rcpt(self, argument: str) -> None:
-        if self._need_helo("RCPT"):
-            return
-        if self._txn is None:
-            self.send(R.NEED_MAIL, "RCPT refused: no MAIL transaction is open")
+        if self._out_of_order("RCPT") or self._txn is None:
             return
         parsed = self._path_and_params("RCPT", argument)
         if parsed is None:
@@ -513,14 +535,8 @@ class ServerConnection(AuthHandling):
     def _data_command(self, argument: str) -> None:
         if argument:
             self.send(R.SYNTAX.format(usage="DATA"), "DATA takes no argument")
-        elif self._ready_for_content("DATA"):
-            assert self._txn is not None
-            if self._txn.bdat_used:
-                self.send(
-                    R.OUT_OF_SEQUENCE.format(what="BDAT already in progress"),
-                    "DATA refused: this message is being sent with BDAT; finish it with BDAT n LAST",
-                )
-            elif self._txn.params.get("BODY") == "BINARYMIME":
+        elif not self._out_of_order("DATA") and self._txn is not None:
+            if self._txn.params.get("BODY") == "BINARYMIME":
                 self.send(
                     R.OUT_OF_SEQUENCE.format(what="BODY=BINARYMIME requires BDAT"),
                     "DATA refused: binary content cannot be dot-stuffed; RFC 3030 requires BDAT",
@@ -528,21 +544,6 @@ class ServerConnection(AuthHandling):
             else:
                 self._data = DataReader(self.policy.size_limit, TEXT_LINE_LIMIT)
                 self.send(R.START_DATA, "DATA accepted: every line until a line holding only '.' is the message")
-
-    def _ready_for_content(self, verb: str) -> bool:
-        refusal = self._content_refusal(verb)
-        if refusal is not None:
-            self.send(*refusal)
-        return refusal is None
-
-    def _content_refusal(self, verb: str) -> tuple[ServerReply, str] | None:
-        if self.helo is None:
-            return R.NEED_HELO, f"{verb} refused: the client has not introduced itself with EHLO or HELO"
-        if self._txn is None:
-            return R.NEED_MAIL, f"{verb} refused: no MAIL transaction is open"
-        if not self._txn.recipients:
-            return R.NO_RECIPIENTS, f"{verb} refused: no recipient was accepted (RFC 5321 §3.3)"
-        return None
 
     def _end_data(self) -> None:
         reader = self._data
@@ -562,10 +563,7 @@ class ServerConnection(AuthHandling):
             self.send(R.SYNTAX.format(usage="BDAT size [LAST]"), "BDAT needs a chunk size in octets")
             return
         self._bdat_last = len(words) == 2
-        if not self.offers("CHUNKING"):
-            self._bdat_refusal = R.NOT_IMPLEMENTED, "BDAT refused: CHUNKING is not offered in this session"
-        else:
-            self._bdat_refusal = self._content_refusal("BDAT")
+        self._bdat_refusal = self._sequence_refusal("BDAT")  # CHUNKING not offered, or no transaction to add to
         if self._bdat_refusal is None and self._txn is not None:
             self._txn.bdat_used = True
         elif self._bdat_refusal is not None:
@@ -649,11 +647,9 @@ class ServerConnection(AuthHandling):
             self._close("client sent QUIT")
 
     def _starttls(self, argument: str) -> None:
-        if not self._no_argument("STARTTLS", argument) or self._need_helo("STARTTLS"):
+        if not self._no_argument("STARTTLS", argument) or self._out_of_order("STARTTLS"):
             return
-        if self.tls:
-            self.send(R.TLS_ACTIVE, "STARTTLS refused: the connection is already encrypted")
-        elif not self.policy.offers("STARTTLS"):
+        if not self.policy.offers("STARTTLS"):
             self.send(R.NOT_IMPLEMENTED, "STARTTLS is switched off on this sandbox")
         elif not self.esmtp:
             self.send(
@@ -662,11 +658,6 @@ class ServerConnection(AuthHandling):
             )
         elif not self.policy.tls_available:
             self.send(R.TLS_UNAVAILABLE, "the sandbox has no certificate to offer")
-        elif self._txn is not None:
-            self.send(
-                R.OUT_OF_SEQUENCE.format(what="STARTTLS inside a transaction"),
-                "STARTTLS refused: finish or RSET the transaction first",
-            )
         else:
             dropped = len(self._buffer)
             self._buffer.clear()
@@ -681,8 +672,8 @@ class ServerConnection(AuthHandling):
             self._awaiting_tls = True
 
     def _auth(self, argument: str) -> None:
-        if not self._need_helo("AUTH"):
-            self.auth_command(argument)
+        if not self._out_of_order("AUTH"):
+            self.auth.command(argument, esmtp=self.esmtp, offered=self.offers("AUTH"))
 
     def _directory(self, argument: str, judge: Callable[[ServerConnection, str], rules.Judgement]) -> None:
         reply, reason, lines = judge(self, argument)

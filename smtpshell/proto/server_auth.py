@@ -1,14 +1,16 @@
 """AUTH on the server side (RFC 4954): when it is allowed, the 334 exchange, and the outcome.
 
 Rule: passwords are checked only over TLS unless the policy allows plaintext for a lesson; nothing a client sends
-during AUTH is ever put in an output except as "****".
+during AUTH is ever put in an output (the log shows it redacted, proto/redaction.py). Whether AUTH may come now
+at all (before EHLO, twice, inside a transaction) is the legality table's to say (proto/phases.py), asked by the
+connection before it hands AUTH over.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from smtpshell.proto import server_replies as R
 from smtpshell.proto.auth import AuthDecodeError, AuthExchange, AuthOutcome
@@ -20,30 +22,39 @@ if TYPE_CHECKING:
     from smtpshell.proto.policy import SandboxPolicy
 
 
-class AuthHandling:
-    """Mixed into ServerConnection; it relies on the connection's send/emit/offers/policy."""
+class Send(Protocol):
+    """The connection's way of answering: a reply, its reason, and the verb it answers."""
 
-    policy: SandboxPolicy
-    esmtp: bool
-    clock: Callable[[], float]
-    send: Callable[..., None]
-    emit: Callable[[Output], None]
-    offers: Callable[[str], bool]
+    def __call__(self, reply: ServerReply, reason: str, *, verb: str | None = None) -> None: ...
 
-    def _in_transaction(self) -> bool:
-        raise NotImplementedError
 
-    def __init__(self) -> None:
+class ServerAuth:
+    """One connection's AUTH: the exchange under way and who authenticated. The connection owns one and hands it
+    the AUTH commands and the answers to its 334s; it answers through ``send`` and reports success through ``emit``.
+    """
+
+    def __init__(
+        self, policy: SandboxPolicy, clock: Callable[[], float], send: Send, emit: Callable[[Output], None]
+    ) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.send = send
+        self.emit = emit
         self._exchange: AuthExchange | None = None
-        self.authenticated: str | None = None
+        self.authenticated: str | None = None  # the user name, once AUTH succeeded
 
     @property
-    def auth_pending(self) -> bool:
+    def pending(self) -> bool:
         """A 334 was sent: the next line is an AUTH response, not a command."""
         return self._exchange is not None
 
-    def auth_command(self, argument: str) -> None:
-        refusal = self._auth_refusal(argument)
+    def abandon(self) -> None:
+        """The exchange under way is over without an answer (its line was too long, say)."""
+        self._exchange = None
+
+    def command(self, argument: str, *, esmtp: bool, offered: bool) -> None:
+        """AUTH ``argument`` in a session greeted with EHLO (``esmtp``) where AUTH is advertised (``offered``)."""
+        refusal = self._refusal(argument, esmtp=esmtp, offered=offered)
         if refusal is not None:
             self.send(*refusal)
             return
@@ -58,20 +69,13 @@ class AuthHandling:
             return
         self._outcome(outcome)
 
-    def _auth_refusal(self, argument: str) -> tuple[ServerReply, str] | None:
+    def _refusal(self, argument: str, *, esmtp: bool, offered: bool) -> tuple[ServerReply, str] | None:
         words = argument.split()
-        if not self.policy.offers("AUTH") or not self.esmtp:
+        if not self.policy.offers("AUTH") or not esmtp:
             return R.AUTH_NOT_ENABLED, "AUTH is not offered in this session (it needs EHLO and the AUTH extension)"
-        if not self.offers("AUTH"):
+        if not offered:
             return R.ENCRYPTION_REQUIRED, (
                 "AUTH refused: passwords are accepted only after STARTTLS, so they never cross the network in the clear"
-            )
-        if self.authenticated:
-            return R.OUT_OF_SEQUENCE.format(what="already authenticated"), "AUTH refused: one AUTH per session"
-        if self._in_transaction():
-            return (
-                R.OUT_OF_SEQUENCE.format(what="MAIL transaction in progress"),
-                "AUTH refused: authenticate before MAIL (RFC 4954 §4)",
             )
         if not words or len(words) > 2:
             return R.SYNTAX.format(usage="AUTH mechanism [initial-response]"), "AUTH needs a mechanism"
@@ -87,7 +91,7 @@ class AuthHandling:
             )
         return None
 
-    def auth_response(self, text: str) -> None:
+    def response(self, text: str) -> None:
         exchange = self._exchange
         assert exchange is not None
         if text.strip() == "*":

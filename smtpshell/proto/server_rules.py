@@ -13,7 +13,7 @@ from smtpshell.proto import server_replies as R
 from smtpshell.proto.commands import COMMANDS, Param
 from smtpshell.proto.events import Envelope
 from smtpshell.proto.framing import DataReader
-from smtpshell.proto.grammar import CommandLine, check_mailbox, is_ascii_digits, is_domain, is_xtext
+from smtpshell.proto.grammar import check_mailbox, is_ascii_digits, is_domain, is_xtext
 from smtpshell.proto.server_replies import ServerReply, echoed
 
 if TYPE_CHECKING:
@@ -43,14 +43,6 @@ OBSOLETE_TEXT: dict[str, tuple[str, str]] = {
         for verb in ("SEND", "SOML", "SAML")
     },
 }
-
-
-def redact(line: CommandLine) -> str:
-    """The command as it may be logged: AUTH's initial response never appears."""
-    if line.verb == "AUTH":
-        words = line.argument.split()
-        return "AUTH " + " ".join(words[:1] + (["****"] if len(words) > 1 else []))
-    return f"{line.verb} {line.argument}".strip()
 
 
 def check_params(

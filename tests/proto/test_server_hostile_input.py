@@ -158,7 +158,7 @@ def test_an_auth_exchange_line_has_its_own_limit_and_its_own_code() -> None:
     ehlo(h)
     assert h.line("AUTH PLAIN").code == 334
     assert codes(h.send(b"A" * 12287 + b"\r\n")) == ["500 5.5.6"]  # 12,289 octets: over the AUTH limit
-    assert not h.server.auth_pending
+    assert not h.server.auth.pending
     assert codes([h.line("NOOP")]) == ["250 2.0.0"]
     ok = Harness(tls=True)
     ehlo(ok)

@@ -11,6 +11,7 @@ import pytest
 from smtpshell.proto.events import Authenticated, Close, CommandReceived, Delay, Message, SendReply, StartTLS
 from smtpshell.proto.faults import FaultPlan, preset_rule
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.redaction import HIDDEN
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server import DeliveryError, ServerConnection
 
@@ -369,7 +370,7 @@ def test_auth_secrets_never_logged() -> None:
     h.send(f"AUTH PLAIN {secret}\r\n")
     h.send(f"AUTH LOGIN\r\n{_b64('alice')}\r\n")
     logged = [o.line for o in h.outputs if isinstance(o, CommandReceived)]
-    assert "AUTH PLAIN ****" in logged and all(secret not in line for line in logged)
+    assert f"AUTH PLAIN {HIDDEN}" in logged and all(secret not in line for line in logged)
     assert _b64("alice") not in " ".join(logged)
 
 
