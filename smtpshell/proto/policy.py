@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from smtpshell.proto.commands import SANDBOX_EXTENSIONS
 from smtpshell.proto.faults import FaultPlan
+from smtpshell.proto.message_check import MessageCheck
 
 DEFAULT_MAILBOXES: dict[str, str] = {
     "postmaster": "Postmaster",  # RFC 5321 §4.5.1: every domain must have a postmaster
@@ -49,6 +50,7 @@ class SandboxPolicy:
     command_timeout: float = 300.0  # RFC 5321 §4.5.3.2.7: at least 5 minutes awaiting a command
     data_timeout: float = 180.0  # RFC 5321 §4.5.3.2.5: 3 minutes for each block of data
     faults: FaultPlan = field(default_factory=FaultPlan)
+    message_check: MessageCheck | None = None  # judges each whole message (the authentication lab); None: accept
 
     def is_local_domain(self, domain: str) -> bool:
         return domain.lower().rstrip(".") in self.domains

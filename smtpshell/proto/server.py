@@ -35,6 +35,7 @@ from smtpshell.proto.grammar import (
     parse_path_argument,
     split_command,
 )
+from smtpshell.proto.message_check import MessageCheckInput, MessageVerdict
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server_auth import AuthHandling
@@ -474,6 +475,12 @@ class ServerConnection(AuthHandling):
         txn = self._txn
         assert txn is not None
         self._txn = None
+        verdict = self._check_message(txn, content)
+        if verdict is not None and verdict.reply is not None:
+            self.send(verdict.reply, verdict.reason, verb=verb)
+            return
+        if verdict is not None:
+            content = verdict.headers + content
         queue_id, now = self._new_id(), self.clock()
         protocol = rules.with_protocol(self, utf8="SMTPUTF8" in txn.params)
         envelope = Envelope(txn.sender, tuple(txn.recipients), dict(txn.params), dict(txn.rcpt_params))
@@ -488,9 +495,17 @@ class ServerConnection(AuthHandling):
             return
         self._out.append(MessageAccepted(message))
         reason = f"message accepted for {len(envelope.recipients)} recipient(s) and captured in the sandbox"
+        if verdict is not None:
+            reason += f"; {verdict.reason}"
         if eight_bit and txn.params.get("BODY") in (None, "7BIT") and verb == "DATA":
             reason += "; note: it holds 8-bit octets but MAIL did not say BODY=8BITMIME"
         self.send(R.QUEUED.format(queue_id=queue_id), reason, verb=verb)
+
+    def _check_message(self, txn: _Transaction, content: bytes) -> MessageVerdict | None:
+        check = self.policy.message_check
+        if check is None:
+            return None
+        return check(MessageCheckInput(self.peer, self.helo or "", txn.sender, tuple(txn.recipients), content))
 
     def _no_argument(self, verb: str, argument: str) -> bool:
         if argument:

@@ -17,7 +17,7 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
-from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.session import lab_commands, lesson_link, mx_choice, state_text
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
 from smtpshell.session.replay import ScriptError, comment_text, read_script
@@ -232,6 +232,8 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _message(engine: ShellEngine, args: list[str]) -> None:
+    if await lab_commands.message_command(engine, args):
+        return
     template = engine.message_template()
     if engine.mode == "data":
         lines = template.split("\n")
@@ -458,6 +460,7 @@ HANDLERS: dict[str, Handler] = {
     "explain": _explain,
     "auth": _auth,
     "message": _message,
+    "dns": lab_commands.dns_command,
     "mailbox": _mailbox,
     "server": _server,
     "state": _state,
