@@ -59,6 +59,10 @@ def explain_topic(text: str) -> Explanation:
     topic = re.sub(r"^(smtp|x-postfix|x-unix);\s*", "", topic, flags=re.IGNORECASE)
     if not topic:
         return Explanation(headline="Nothing to explain. " + HOW_TO, known=False)
+    from smtpshell.explain.auth_headers import explain_auth_header, is_auth_header
+
+    if is_auth_header(text):
+        return explain_auth_header(text)
     if _REPLY_LINE.match(topic.splitlines()[0]):
         return _explain_code_topic(topic)
     enhanced = _ENHANCED.match(topic)

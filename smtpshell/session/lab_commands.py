@@ -129,3 +129,16 @@ async def message_command(engine: ShellEngine, args: list[str]) -> bool:
     else:
         engine.notice("info", "A signed message for DATA:", f"{text}\n\n{note}\nSend DATA, then /message --dkim again.")
     return True
+
+
+def results_explained(content: bytes) -> str:
+    """Each Authentication-Results field of a stored message, read line by line ("" when it has none)."""
+    from smtpshell.authlab.dkim_check import header_fields
+    from smtpshell.explain.auth_headers import result_rows
+
+    parts = []
+    for name, value in header_fields(content):
+        if name.lower() == "authentication-results":
+            rows = result_rows(f"{name}: {value}")
+            parts.append("\n".join(f"  {what}: {meaning}" for what, meaning in rows))
+    return "\n\nAuthentication-Results explained:\n" + "\n".join(parts) if parts else ""

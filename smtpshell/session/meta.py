@@ -271,6 +271,7 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
             f"MAIL FROM:<{envelope.sender}>, RCPT TO: {', '.join(f'<{r}>' for r in envelope.recipients)}; "
             f"{message.protocol} from {message.helo} ({message.peer})"
         )
+        content += lab_commands.results_explained(message.content)
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
         return
     if not messages:

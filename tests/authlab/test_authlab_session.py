@@ -100,3 +100,13 @@ async def test_dns_shows_and_explains_the_zone(engine: ShellEngine) -> None:
 async def test_a_signature_for_a_domain_without_a_key_is_refused(engine: ShellEngine) -> None:
     await run(engine, "/message --dkim badspf.test")
     assert notices(engine)[-1].level == "error" and "no DKIM key" in notices(engine)[-1].text
+
+
+async def test_the_mailbox_explains_authentication_results_line_by_line(engine: ShellEngine) -> None:
+    await run(engine, "/dns on")
+    await send(engine, "alice@good.test", "/message --dkim good.test")
+    await run(engine, "/mailbox 1")
+    detail = notices(engine)[-1].detail
+    assert "Authentication-Results explained:" in detail
+    assert "spf=pass: SPF: may the client's IP address send mail" in detail
+    assert "header.d=good.test: the d= domain of the DKIM signature" in detail
