@@ -70,7 +70,7 @@ def explain_authentication_results(text: str) -> Explanation:
     if not rows:
         return Explanation(
             headline="An Authentication-Results field this shell cannot read",
-            meaning="It should be: Authentication-Results: authserv-id; method=result property=value; ... (RFC 8601 §2.2).",
+            meaning="It should read: Authentication-Results: authserv-id; method=result property=value; ...",
             known=False,
             references=["RFC 8601 §2.2"],
         )

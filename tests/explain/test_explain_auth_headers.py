@@ -9,7 +9,8 @@ from smtpshell.explain.topics import explain_topic
 
 RESULTS = """Authentication-Results: mx.google.com;
        dkim=pass header.i=@example.org header.s=s1 header.b=abc;
-       spf=softfail (google.com: domain of transitioning x@example.org does not designate 192.0.2.1) smtp.mailfrom=x@example.org;
+       spf=softfail (google.com: domain of x@example.org does not designate 192.0.2.1)
+        smtp.mailfrom=x@example.org;
        dmarc=fail (p=REJECT sp=REJECT dis=NONE) header.from=example.org"""
 
 
