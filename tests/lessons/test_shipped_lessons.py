@@ -30,6 +30,10 @@ COURSE = [
     "dot-stuffing-and-smuggling",
     "8bitmime-and-smtputf8",
     "dsn-and-chunking",
+    "spf",
+    "dkim",
+    "dmarc-alignment",
+    "forwarding-and-arc",
 ]
 
 
