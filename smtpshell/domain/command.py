@@ -65,11 +65,12 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("domain", nargs="?")
     result.add_argument("--selector", action="append", default=[], help="check the DKIM key of selector S")
     result.add_argument("--probe", action="store_true", help="also probe each MX host over SMTP (sends no mail)")
+    result.add_argument("--smtp-port", type=int, default=25, help="the port --probe connects to (default 25)")
     result.add_argument("--json", action="store_true", help="print the findings as JSON (see --schema)")
     result.add_argument("--schema", action="store_true", help="print the JSON schema of --json and exit")
     result.add_argument("--nameserver", metavar="IP[:PORT]", help="ask only this DNS server")
     result.add_argument("--mta-sts-address", metavar="HOST:PORT", help="fetch the MTA-STS policy from here")
-    result.add_argument("--cafile", help="trust these CA certificates for the MTA-STS policy")
+    result.add_argument("--cafile", help="trust these CA certificates (MTA-STS policy, --probe's STARTTLS)")
     result.add_argument("--timeout", type=float, default=5.0, help="seconds for each DNS or network step")
     return result
 
@@ -87,13 +88,13 @@ def render(report: DomainReport, out: TextIO) -> None:
     out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s).\n")
 
 
-def _probe(report: DomainReport, timeout: float) -> None:
+def _probe(report: DomainReport, timeout: float, port: int, cafile: str | None) -> None:
     import asyncio
 
     from smtpshell.net.probe import ProbeOptions, probe
 
     for host in report.mx_hosts:
-        result = asyncio.run(probe(ProbeOptions(host=host, timeout=timeout)))
+        result = asyncio.run(probe(ProbeOptions(host=host, port=port, timeout=timeout, cafile=cafile)))
         failure = result.failure
         report.probes.append({"host": host, "ok": failure is None, "failure": failure.headline if failure else None})
         if failure is not None:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None) -> int:
         return 2
     report = check_domain(options)
     if args.probe:
-        _probe(report, args.timeout)
+        _probe(report, args.timeout, args.smtp_port, args.cafile)
     if args.json:
         out.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -110,3 +110,23 @@ async def test_the_mailbox_explains_authentication_results_line_by_line(engine: 
     assert "Authentication-Results explained:" in detail
     assert "spf=pass: SPF: may the client's IP address send mail" in detail
     assert "header.d=good.test: the d= domain of the DKIM signature" in detail
+
+
+async def test_dkim_without_spf_and_without_dmarc_gets_the_spf_rule_5_7_27(engine: ShellEngine) -> None:
+    await run(engine, "/dns del _dmarc.nospf.test")
+    await send(engine, "dave@nospf.test", "/message --dkim nospf.test")
+    refused = last(engine)
+    assert refused.reply is not None and (refused.reply.code, str(refused.reply.enhanced)) == (550, "5.7.27")
+    assert "SPF authentication didn't pass" in refused.reply.text
+    assert "DKIM pass for d=nospf.test" in (refused.server_reason or "")
+
+
+async def test_a_helo_name_with_spf_is_checked_too(engine: ShellEngine) -> None:
+    await run(engine, "/dns on", "EHLO mail.good.test", "MAIL FROM:<alice@good.test>", "RCPT TO:<bob@sandbox.test>")
+    await run(engine, "DATA", "From: <alice@good.test>", "", "hi", ".")
+    await run(engine, '/dns set mail.good.test TXT "v=spf1 a -all"')
+    await run(engine, "MAIL FROM:<alice@good.test>", "RCPT TO:<bob@sandbox.test>", "DATA", "From: <alice@good.test>")
+    await run(engine, "", "hi", ".")
+    first, second = (m.content.decode() for m in engine.mailbox()[-2:])
+    assert "spf=none smtp.helo=mail.good.test" in first
+    assert "spf=pass smtp.helo=mail.good.test" in second

@@ -31,7 +31,7 @@ def base_zone(domain: str) -> Zone:
 
 def run(*args: str) -> tuple[int, str]:
     out = io.StringIO()
-    code = main(["domain", *args], out=out)
+    code = main(["domain", "--timeout", "20", *args], out=out)  # generous: the machine may be loaded
     return code, out.getvalue()
 
 
@@ -169,3 +169,22 @@ def test_a_fix_in_dns_shows_in_the_next_report() -> None:
         assert "No TLS-RPT" in run("fixed.test", "--nameserver", f"{host}:{port}")[1]
     with zone_server(base_zone("fixed.test")) as (host, port):
         assert "TLS-RPT reports requested" in run("fixed.test", "--nameserver", f"{host}:{port}")[1]
+
+
+def test_probe_talks_smtp_to_each_mx(smtpshell_home: Path) -> None:
+    from smtpshell.net.certs import sandbox_certificate
+    from smtpshell.net.sandbox import SandboxThread
+
+    zone = base_zone("probe.test")
+    zone[("probe.test", "MX")] = ["10 127.0.0.1."]
+    cafile = str(sandbox_certificate(smtpshell_home).certificate)
+    with SandboxThread(data_dir=smtpshell_home) as sandbox, zone_server(zone) as (host, port):
+        args = ["--nameserver", f"{host}:{port}", "--probe", "--smtp-port", str(sandbox.port), "--cafile", cafile]
+        code, text = run("probe.test", *args, "--json")
+        untrusted, _ = run("probe.test", *args[:-2])
+    report = json.loads(text)
+    assert report["probes"] == [{"host": "127.0.0.1", "ok": True, "failure": None}]
+    [probe] = [f for f in report["findings"] if f["check"] == "probe"]
+    assert probe["title"] == "127.0.0.1 answers SMTP and offers STARTTLS" and probe["severity"] == "ok"
+    assert code == 0, text
+    assert untrusted == 1  # the self-signed certificate does not verify without --cafile: a warning
