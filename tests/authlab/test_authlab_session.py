@@ -130,3 +130,12 @@ async def test_a_helo_name_with_spf_is_checked_too(engine: ShellEngine) -> None:
     first, second = (m.content.decode() for m in engine.mailbox()[-2:])
     assert "spf=none smtp.helo=mail.good.test" in first
     assert "spf=pass smtp.helo=mail.good.test" in second
+
+
+async def test_the_tui_mailbox_headers_explain_authentication_results(engine: ShellEngine) -> None:
+    from smtpshell.tui.mailbox import render_headers
+
+    await run(engine, "/dns on")
+    await send(engine, "alice@good.test", "/message --dkim good.test")
+    shown = render_headers(engine.mailbox()[-1]).plain
+    assert "Authentication-Results explained:" in shown and "dmarc=pass: DMARC:" in shown
