@@ -1,20 +1,24 @@
 """The sandbox as a strict receiver: SPF, DKIM and DMARC for mail from the lab's domains, answered as Gmail and
 Yahoo have answered since their 2024 sender rules, with an Authentication-Results header field (RFC 8601).
 
-Rule, in order: a DMARC policy of reject with DMARC failing gets 550 5.7.26; otherwise an SPF fail gets 550 5.7.23
-unless DMARC passed through DKIM; mail that passes neither SPF nor DKIM gets 550 5.7.26 (unauthenticated); mail
-with a DKIM pass but no SPF pass gets 550 5.7.27. Everything else is accepted, with the results in front.
+Rule, in order: a DMARC failure is forgiven when an intact ARC chain, sealed by a sealer this receiver trusts,
+recorded dmarc=pass on arrival (RFC 8617 §7.2); a DMARC policy of reject with DMARC failing gets 550 5.7.26;
+otherwise an SPF fail gets 550 5.7.23 unless DMARC passed through DKIM; mail that passes neither SPF nor DKIM gets
+550 5.7.26 (unauthenticated); mail with a DKIM pass but no SPF pass gets 550 5.7.27. Everything else is
+accepted, with the results in front.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 from dataclasses import dataclass
 
 import authres
+import authres.arc
 import authres.dmarc
 
-from smtpshell.authlab.dkim_check import DKIMResult, header_fields, verify
+from smtpshell.authlab.dkim_check import ARCResult, DKIMResult, arc_check, header_fields, verify
 from smtpshell.authlab.spf_check import SPFResult, check_helo, check_spf
 from smtpshell.authlab.zone import LabZone
 from smtpshell.proto.message_check import MessageCheckInput, MessageVerdict
@@ -39,6 +43,14 @@ class LabResults:
     helo: SPFResult
     dkim: DKIMResult
     dmarc: DMARCResult
+    arc: ARCResult
+    arc_trusted: bool = False  # the chain passed, its sealer is trusted, and it recorded dmarc=pass
+    trusted_sealers: tuple[str, ...] = ()
+
+    @property
+    def forgiven(self) -> bool:
+        """DMARC failed here, but a trusted ARC sealer saw it pass before it changed the message."""
+        return self.dmarc.result == "fail" and self.arc_trusted
 
 
 def organizational(domain: str) -> str:
@@ -112,6 +124,8 @@ def authentication_results(results: LabResults, sender: str) -> str:
                 result=results.dkim.result, header_d=results.dkim.domain, header_s=results.dkim.selector
             )
         )
+    if results.arc.result != "none":
+        items.append(authres.arc.ARCAuthenticationResult(result=results.arc.result, header_as_d=results.arc.sealer))
     items.append(
         authres.dmarc.DMARCAuthenticationResult(
             result=results.dmarc.result, header_from=results.dmarc.from_domain, policy=results.dmarc.policy or None
@@ -135,18 +149,22 @@ def _dkim_words(dkim: DKIMResult) -> str:
 
 
 def reason(results: LabResults) -> str:
-    return "; ".join(
-        [
-            _spf_words(results.spf),
-            _dkim_words(results.dkim),
-            f"DMARC {results.dmarc.result}: {results.dmarc.explanation}",
-        ]
-    )
+    dmarc = f"DMARC {results.dmarc.result}: {results.dmarc.explanation}"
+    words = [_spf_words(results.spf), _dkim_words(results.dkim), dmarc]
+    arc = results.arc
+    if arc.result != "none":
+        trust = "trusted" if arc.sealer in results.trusted_sealers else "not trusted by this receiver"
+        words.append(f"ARC {arc.result}, sealed by {arc.sealer or '?'} ({trust}), which recorded: {arc.recorded}")
+    if results.forgiven:
+        words.append("DMARC's failure is overridden: the trusted sealer saw dmarc=pass before it changed the message")
+    return "; ".join(words)
 
 
 def refusal(results: LabResults, peer: str) -> ServerReply | None:
     """The strict receiver's reply, with the real-world texts; None accepts the message."""
     spf, dkim, dmarc = results.spf, results.dkim, results.dmarc
+    if results.forgiven:
+        return None
     if dmarc.result == "fail" and dmarc.policy == "reject":
         return ServerReply(
             550,
@@ -186,7 +204,13 @@ class AuthLab:
         helo = check_helo(self.zone, check.peer, check.helo) if check.helo else spf
         dkim = verify(self.zone, check.content)
         dmarc = check_dmarc(self.zone, from_domain(check.content), spf, dkim)
-        return LabResults(spf, helo, dkim, dmarc)
+        arc = arc_check(self.zone, check.content)
+        trusted = (
+            arc.result == "pass"
+            and arc.sealer in self.zone.trusted_sealers
+            and re.search(r"\bdmarc=pass\b", arc.recorded) is not None
+        )
+        return LabResults(spf, helo, dkim, dmarc, arc, trusted, tuple(sorted(self.zone.trusted_sealers)))
 
     def __call__(self, check: MessageCheckInput) -> MessageVerdict | None:
         sender_domain = check.sender.rpartition("@")[2]

@@ -1,7 +1,7 @@
 """The sandbox's DNS zone: the records of a few sender domains the lab judges, editable in the session.
 
-Rule: the zone answers only for the lab's domains (good.test, badspf.test, nospf.test, forwarded.test and what the
-learner adds); mail from any other domain (sandbox.test, the lessons' usual senders) is not judged, so the
+Rule: the zone answers only for the lab's domains (good.test, badspf.test, nospf.test, forwarded.test, lists.test
+and what the learner adds); mail from any other domain (sandbox.test, the lessons' usual senders) is not judged, so the
 sandbox behaves as before. DKIM keys are made once per process, on first use; the private halves stay here for
 the composer to sign with.
 """
@@ -64,6 +64,11 @@ def default_records() -> dict[tuple[str, str], list[str]]:
     records[("forwarded.test", "TXT")] = ["v=spf1 ip4:192.0.2.25 -all"]
     records[(f"{SELECTOR}._domainkey.forwarded.test", "TXT")] = [dkim_record("forwarded.test")]
     records[("_dmarc.forwarded.test", "TXT")] = ["v=DMARC1; p=reject"]
+    # A mailing list that forwards forwarded.test's mail, changes its Subject, and seals it with ARC.
+    records[("lists.test", "MX")] = ["10 mail.lists.test"]
+    records[("mail.lists.test", "A")] = [LOOPBACK]
+    records[("lists.test", "TXT")] = [f"v=spf1 ip4:{LOOPBACK} -all"]
+    records[(f"{SELECTOR}._domainkey.lists.test", "TXT")] = [dkim_record("lists.test")]
     return records
 
 
@@ -74,6 +79,8 @@ def _normal(name: str) -> str:
 @dataclass
 class LabZone:
     records: dict[tuple[str, str], list[str]] = field(default_factory=default_records)
+    # ARC sealers whose recorded results this receiver believes (RFC 8617 §7.2 leaves the choice to local policy).
+    trusted_sealers: set[str] = field(default_factory=lambda: {"lists.test"})
 
     def lookup(self, name: str, kind: str) -> list[str]:
         return list(self.records.get((_normal(name), kind.upper()), []))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
 
 DNS_USAGE = '/dns [on|off] | /dns set NAME TYPE "VALUE" | /dns del NAME [TYPE]'
-MESSAGE_USAGE = "/message [--dkim DOMAIN [--tamper]]"
+MESSAGE_USAGE = "/message [--dkim DOMAIN [--tamper] [--arc SEALER]]"
 
 
 def lab(engine: ShellEngine, *, create: bool) -> AuthLab | None:
@@ -84,44 +84,68 @@ def _fresh_zone() -> LabZone:
     return LabZone()
 
 
-def signed_template(engine: ShellEngine, domain: str, *, tamper: bool) -> tuple[list[str], str]:
-    """The message template signed with the lab key of ``domain``: its lines and a note on what was signed."""
-    from smtpshell.authlab.dkim_check import SIGNED_HEADERS, sign
+def signed_template(
+    engine: ShellEngine, domain: str, *, tamper: bool, sealer: str | None = None
+) -> tuple[list[str], str]:
+    """The message template signed with the lab key of ``domain``: its lines and a note on what was done.
+
+    ``tamper`` changes the Subject after signing, as a mailing list does; ``sealer`` is that list: before it
+    changes anything it records what it found (Authentication-Results) and then seals the result with ARC.
+    """
+    from smtpshell.authlab.dkim_check import SIGNED_HEADERS, arc_seal, sign, verify
+    from smtpshell.authlab.receiver import from_domain, organizational
 
     lines = engine.message_template().split("\n")
     message = "".join(line + "\r\n" for line in lines).encode("utf-8")
-    signature = sign(message, domain).decode("ascii").replace("\r\n", "\n").rstrip("\n").split("\n")
+    signed = sign(message, domain) + message
     note = (
         f"Signed with the lab key of {domain} (selector lab): the signature covers "
         + ", ".join(name.decode() for name in SIGNED_HEADERS)
         + " and the body."
     )
+    recorded = ""
+    if sealer is not None:
+        found = lab(engine, create=True)
+        assert found is not None
+        dkim = verify(found.zone, signed)
+        author = from_domain(signed)
+        aligned = dkim.result == "pass" and organizational(dkim.domain) == organizational(author)
+        recorded = (
+            f"dkim={dkim.result} header.d={dkim.domain}; dmarc={'pass' if aligned else 'fail'} header.from={author}"
+        )
     if tamper:
-        lines = [
-            ("Subject: [list] " + line[len("Subject: ") :]) if line.startswith("Subject: ") else line for line in lines
-        ]
+        signed = signed.replace(b"\r\nSubject: ", b"\r\nSubject: [list] ", 1)
         note += " Then the Subject was changed after signing, as a mailing list does: the signature no longer matches."
-    return signature + lines, note
+    if sealer is not None:
+        signed = arc_seal(signed, sealer, recorded)
+        note += (
+            f" {sealer} recorded what it found on arrival ({recorded}) and sealed the message with ARC "
+            "(ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results)."
+        )
+    text = signed.decode("utf-8").replace("\r\n", "\n").rstrip("\n")
+    return text.split("\n"), note
 
 
 async def message_command(engine: ShellEngine, args: list[str]) -> bool:
-    """/message --dkim DOMAIN [--tamper]; False when ``args`` are not a DKIM request (plain /message goes on)."""
+    """/message --dkim DOMAIN [--tamper] [--arc SEALER]; False when ``args`` ask for no signature."""
     if not args:
         return False
-    if args[0] != "--dkim" or len(args) < 2 or any(a not in ("--tamper",) for a in args[2:]):
+    options = _message_options(args)
+    if options is None:
         engine.notice("error", "I did not understand that /message command.", f"Usage: {MESSAGE_USAGE}")
         return True
-    domain = args[1].lower().rstrip(".")
+    domain, tamper, sealer = options
     found = lab(engine, create=True)
     assert found is not None
-    if not found.zone.lookup(f"lab._domainkey.{domain}", "TXT"):
-        engine.notice(
-            "error",
-            f"The lab has no DKIM key for {domain}.",
-            "Sign with one of the zone's domains that publish a key (good.test, nospf.test, forwarded.test).",
-        )
-        return True
-    lines, note = signed_template(engine, domain, tamper="--tamper" in args)
+    for name in (domain, sealer):
+        if name is not None and not found.zone.lookup(f"lab._domainkey.{name}", "TXT"):
+            engine.notice(
+                "error",
+                f"The lab has no DKIM key for {name}.",
+                "Use one of the zone's domains that publish a key (good.test, nospf.test, forwarded.test, lists.test).",
+            )
+            return True
+    lines, note = signed_template(engine, domain, tamper=tamper, sealer=sealer)
     text = "\n".join(lines)
     if engine.mode == "data":
         engine.add_message_lines(lines)
@@ -129,6 +153,26 @@ async def message_command(engine: ShellEngine, args: list[str]) -> bool:
     else:
         engine.notice("info", "A signed message for DATA:", f"{text}\n\n{note}\nSend DATA, then /message --dkim again.")
     return True
+
+
+def _message_options(args: list[str]) -> tuple[str, bool, str | None] | None:
+    """--dkim DOMAIN [--tamper] [--arc SEALER], in any order; None when they do not read so."""
+    domain, tamper, sealer = None, False, None
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word in ("--dkim", "--arc") and index + 1 < len(args):
+            value = args[index + 1].lower().rstrip(".")
+            if word == "--dkim":
+                domain = value
+            else:
+                sealer = value
+            index += 2
+        elif word == "--tamper":
+            tamper, index = True, index + 1
+        else:
+            return None
+    return (domain, tamper, sealer) if domain else None
 
 
 def results_explained(content: bytes) -> str:

@@ -47,7 +47,7 @@ META_COMMANDS: dict[str, MetaCommand] = {
         ),
         MetaCommand(
             "message",
-            "/message [--dkim DOMAIN [--tamper]]",
+            "/message [--dkim DOMAIN [--tamper] [--arc SEALER]]",
             "start a message for DATA with From, To, Subject, Date, Message-ID; --dkim signs it with a lab key",
         ),
         MetaCommand(

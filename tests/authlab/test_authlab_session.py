@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpshell.authlab.receiver import AuthLab
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.session.engine import ShellEngine
 from tests.session.helpers import last, notices, run
@@ -139,3 +140,23 @@ async def test_the_tui_mailbox_headers_explain_authentication_results(engine: Sh
     await send(engine, "alice@good.test", "/message --dkim good.test")
     shown = render_headers(engine.mailbox()[-1]).plain
     assert "Authentication-Results explained:" in shown and "dmarc=pass: DMARC:" in shown
+
+
+async def test_a_trusted_arc_seal_carries_a_list_s_change_through_dmarc(engine: ShellEngine) -> None:
+    await run(engine, "/dns on")
+    await send(engine, "news@forwarded.test", "/message --dkim forwarded.test --tamper --arc lists.test")
+    accepted = last(engine)
+    assert accepted.reply is not None and accepted.reply.code == 250, accepted.server_reason
+    reason = accepted.server_reason or ""
+    assert "DKIM fail for d=forwarded.test" in reason and "ARC pass, sealed by lists.test (trusted)" in reason
+    assert "overridden" in reason
+    stored = engine.mailbox()[-1].content.decode()
+    assert "arc=pass header.as-d=lists.test" in stored and "dmarc=fail" in stored
+
+    # The same seal from a sealer the receiver does not trust changes nothing.
+    assert isinstance(engine.policy.message_check, AuthLab)
+    engine.policy.message_check.zone.trusted_sealers.clear()
+    await send(engine, "news@forwarded.test", "/message --dkim forwarded.test --tamper --arc lists.test")
+    refused = last(engine)
+    assert refused.reply is not None and refused.reply.code == 550
+    assert "not trusted by this receiver" in (refused.server_reason or "")
