@@ -140,9 +140,11 @@ def explain_reply(
     situation = find_situation(verb, code, state) if verb else None
     pattern = knowledge.match_pattern(text) if reply.first_digit in (4, 5) and text.strip() else None
 
-    leads = _enhanced_leads(code, status, detail)
+    leads = _enhanced_leads(code, status, detail) and not (pattern is not None and pattern.trust_text)
     if situation is not None:
         headline = situation.headline
+    elif pattern is not None and pattern.trust_text:
+        headline = pattern.name  # the provider's code means something else in the registry; its text is right
     elif leads and detail is not None:
         # The enhanced code is the more precise of the two: "452 4.2.2" is a full mailbox, not too many recipients.
         headline = detail.title
@@ -207,7 +209,9 @@ def explain_reply(
         steps = []  # the basic code's generic steps ("too many recipients?") would mislead; the detail's advice leads
     if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
         steps = []  # a success's generic "carry on" is said better by the commands that make sense now
-    if detail is not None and status is not None and status.klass != 2:
+    if pattern is not None and pattern.trust_text and not (situation and situation.next):
+        steps.insert(0, pattern.advice)
+    elif detail is not None and status is not None and status.klass != 2:
         if leads and not (situation and situation.next):
             steps.insert(0, detail.advice)
         else:

@@ -133,6 +133,7 @@ class Pattern(NamedTuple):
     advice: str
     note: str
     example: str
+    trust_text: bool = False  # the provider uses the enhanced code against the registry: the text leads
 
 
 def cache_dir() -> str | None:
@@ -392,6 +393,7 @@ def patterns() -> tuple[Pattern, ...]:
                 advice=_str(entry, "advice", where),
                 note=_str(entry, "note", where, ""),
                 example=_str(entry, "example", where),
+                trust_text=bool(entry.get("trust_text", False)),
             )
         )
     return tuple(found)

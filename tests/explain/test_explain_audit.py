@@ -174,3 +174,11 @@ def test_each_footer_says_exactly_what_the_data_says(verb: str) -> None:
         assert (str(code) in may_get) == (expected and verb not in info.not_for), (verb, code)
         assert (str(code) in never) == (expected and verb in info.not_for), (verb, code)
     assert {int(code) for code in may_get | never} <= set(BASIC_CODES)
+
+
+def test_a_provider_s_text_leads_when_it_uses_a_code_against_the_registry() -> None:
+    # Gmail's 5.7.27 means "SPF did not pass"; the registry's X.7.27 is the null MX of RFC 7505.
+    explanation = explain_topic("550 5.7.27 Your email has been blocked because SPF authentication didn't pass.")
+    assert explanation.headline == "Gmail: SPF did not pass"
+    assert "SPF record" in explanation.next_steps[0]
+    assert "null MX" not in explanation.next_steps[0]
