@@ -134,9 +134,11 @@ def authentication_results(results: LabResults, sender: str) -> str:
     return str(authres.AuthenticationResultsHeader(authserv_id=AUTHSERV_ID, results=items))
 
 
-def _spf_words(spf: SPFResult) -> str:
+def _spf_words(spf: SPFResult, zone: LabZone | None = None, peer: str = "") -> str:
     matched = f", matched by {spf.mechanism}" if spf.mechanism else ""
-    return f"SPF {spf.result} for {spf.domain}{matched}"
+    records = [r for r in zone.lookup(spf.domain, "TXT") if r.lower().startswith("v=spf1")] if zone else []
+    where = f" (record {records[0]!r}, client {peer})" if records and peer else ""
+    return f"SPF {spf.result} for {spf.domain}{matched}{where}"
 
 
 def _dkim_words(dkim: DKIMResult) -> str:
@@ -148,9 +150,9 @@ def _dkim_words(dkim: DKIMResult) -> str:
     return words
 
 
-def reason(results: LabResults) -> str:
+def reason(results: LabResults, zone: LabZone | None = None, peer: str = "") -> str:
     dmarc = f"DMARC {results.dmarc.result}: {results.dmarc.explanation}"
-    words = [_spf_words(results.spf), _dkim_words(results.dkim), dmarc]
+    words = [_spf_words(results.spf, zone, peer), _dkim_words(results.dkim), dmarc]
     arc = results.arc
     if arc.result != "none":
         trust = "trusted" if arc.sealer in results.trusted_sealers else "not trusted by this receiver"
@@ -217,7 +219,7 @@ class AuthLab:
         if not (self.zone.knows(sender_domain) or self.zone.knows(from_domain(check.content))):
             return None  # not a lab domain: the sandbox behaves as it always did
         results = self.evaluate(check)
-        why = reason(results)
+        why = reason(results, self.zone, check.peer)
         reply = refusal(results, check.peer)
         if reply is not None:
             return MessageVerdict(f"the authentication lab refused it: {why}", reply)

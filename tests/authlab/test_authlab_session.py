@@ -53,7 +53,7 @@ async def test_spf_fail_turns_into_250_once_the_right_ip4_is_added(engine: Shell
     await send(engine, "carol@badspf.test", "From: <carol@badspf.test>", "Subject: hi", "", "hello")
     refused = last(engine)
     assert refused.reply is not None and (refused.reply.code, str(refused.reply.enhanced)) == (550, "5.7.23")
-    assert "matched by -all" in (refused.server_reason or "")
+    assert "matched by -all (record 'v=spf1 ip4:192.0.2.1 -all', client 127.0.0.1)" in (refused.server_reason or "")
     await run(engine, "RSET", '/dns set badspf.test TXT "v=spf1 ip4:192.0.2.1 ip4:127.0.0.1 -all"')
     await send(engine, "carol@badspf.test", "From: <carol@badspf.test>", "Subject: hi", "", "hello")
     accepted = last(engine)
