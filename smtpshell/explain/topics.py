@@ -109,7 +109,8 @@ def _explain_code_topic(topic: str) -> Explanation:
     if info is None or not is_reply_code(reply.code) or reply.text.strip() or len(reply.lines) > 1:
         return explanation
     # A bare code: also say which commands it answers and what it means for each.
-    answers = [describe_command(verb) if verb != "ANY" else "any command" for verb in info.answers]
+    excluded = f" except {', '.join(info.not_for)}" if info.not_for else ""
+    answers = [describe_command(verb) if verb != "ANY" else f"any command{excluded}" for verb in info.answers]
     per_command = "; ".join(
         f"to {describe_command(verb)}: {lower_first(line)}" for verb, line in info.by_command.items()
     )

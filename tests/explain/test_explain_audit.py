@@ -182,3 +182,8 @@ def test_a_provider_s_text_leads_when_it_uses_a_code_against_the_registry() -> N
     assert explanation.headline == "Gmail: SPF did not pass"
     assert "SPF record" in explanation.next_steps[0]
     assert "null MX" not in explanation.next_steps[0]
+
+
+def test_a_bare_code_names_the_commands_it_never_answers() -> None:
+    meaning = explain_topic("503").meaning
+    assert "It answers: any command except NOOP, RSET, HELP, VRFY, EXPN, QUIT." in meaning
