@@ -17,10 +17,11 @@ LOOPBACK = "127.0.0.1"
 RECORD_TYPES = ("A", "AAAA", "MX", "TXT")
 
 # What each record is for, shown beside it by /dns.
+LINE = 58  # the shell's front ends keep a line shorter than this as it is; longer ones may be reflowed
 EXPLAIN_PREFIXES = (
-    ("v=spf1", "SPF (RFC 7208): which addresses may send mail with this domain in MAIL FROM or HELO"),
-    ("v=DKIM1", "a DKIM public key (RFC 6376 §3.6.1): verifies signatures with this d= and s="),
-    ("v=DMARC1", "DMARC (RFC 7489 §6.3): what to do with mail whose From: domain is not aligned with SPF or DKIM"),
+    ("v=spf1", "SPF: who may send for this domain (RFC 7208)"),
+    ("v=DKIM1", "DKIM key: checks signatures with d= and s= (RFC 6376)"),
+    ("v=DMARC1", "DMARC: policy for unaligned From: mail (RFC 7489)"),
 )
 
 
@@ -114,11 +115,13 @@ class LabZone:
         lines = []
         for (name, kind), values in sorted(self.records.items()):
             for value in values:
-                shown = value if len(value) <= 70 else value[:60] + "…"
-                lines.append(f"{name:<28} {kind:<4} {shown}")
+                line = f"{name} {kind} {value}"
+                lines.append(line if len(line) <= LINE else line[: LINE - 3] + "...")
                 about = explain_record(name, kind, value)
-                if about:
-                    lines.append(f"{'':<33} ({about})")
+                if about and kind != "A":
+                    lines.append(f"    {about}")
+        if self.trusted_sealers:
+            lines.append(f"Trusted ARC sealers: {', '.join(sorted(self.trusted_sealers))}")
         return lines
 
 
