@@ -223,8 +223,16 @@ class AuthLab:
         reply = refusal(results, check.peer)
         if reply is not None:
             return MessageVerdict(f"the authentication lab refused it: {why}", reply)
-        header = authentication_results(results, check.sender)
-        return MessageVerdict(f"the authentication lab accepted it: {why}", None, _folded(header))
+        header = _folded(authentication_results(results, check.sender))
+        if results.dmarc.result == "fail" and results.dmarc.policy == "quarantine" and not results.forgiven:
+            # RFC 7489 §6.3: p=quarantine asks to treat the mail as suspicious; a mailbox provider files it as spam.
+            header += b"X-Spam-Flag: YES (DMARC p=quarantine)\r\n"
+            return MessageVerdict(
+                f"the authentication lab quarantined it (a real receiver files it as spam, per p=quarantine): {why}",
+                None,
+                header,
+            )
+        return MessageVerdict(f"the authentication lab accepted it: {why}", None, header)
 
 
 def _folded(header: str) -> bytes:

@@ -161,3 +161,13 @@ async def test_a_trusted_arc_seal_carries_a_list_s_change_through_dmarc(engine: 
     refused = last(engine)
     assert refused.reply is not None and refused.reply.code == 550
     assert "not trusted by this receiver" in (refused.server_reason or "")
+
+
+async def test_p_quarantine_accepts_but_marks_the_message_as_spam(engine: ShellEngine) -> None:
+    await run(engine, '/dns set _dmarc.nospf.test TXT "v=DMARC1; p=quarantine"')
+    await send(engine, "alice@good.test", "From: <alice@nospf.test>", "Subject: hi", "", "hello")
+    accepted = last(engine)
+    assert accepted.reply is not None and accepted.reply.code == 250
+    assert "quarantined it" in (accepted.server_reason or "")
+    stored = engine.mailbox()[-1].content.decode()
+    assert "X-Spam-Flag: YES (DMARC p=quarantine)" in stored and "dmarc=fail" in stored
