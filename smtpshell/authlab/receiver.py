@@ -218,6 +218,16 @@ class AuthLab:
         sender_domain = check.sender.rpartition("@")[2]
         if not (self.zone.knows(sender_domain) or self.zone.knows(from_domain(check.content))):
             return None  # not a lab domain: the sandbox behaves as it always did
+        try:
+            return self._judge(check)
+        except Exception as error:  # the libraries parse untrusted bytes; the server must answer, never crash
+            return MessageVerdict(
+                f"the authentication lab could not judge it ({type(error).__name__}: {error}); "
+                "a receiver defers rather than guess (a temporary error, RFC 7208 §2.6.6 and RFC 6376 §6.1)",
+                ServerReply(451, "4.3.0", "Temporary authentication failure, try again later"),
+            )
+
+    def _judge(self, check: MessageCheckInput) -> MessageVerdict:
         results = self.evaluate(check)
         why = reason(results, self.zone, check.peer)
         reply = refusal(results, check.peer)
