@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +43,7 @@ def test_any_message_gets_a_verdict(headers: list[bytes], body: bytes, sender: s
         assert verdict.reply.code in (451, 550)
 
 
-def test_a_check_that_breaks_defers_the_message_instead_of_crashing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_check_that_breaks_defers_the_message_instead_of_crashing(monkeypatch: pytest.MonkeyPatch) -> None:
     lab = AuthLab()
 
     def broken(check: MessageCheckInput) -> None:
