@@ -93,6 +93,8 @@ def txt_records(resolver: dns.resolver.Resolver, name: str) -> list[str]:
         answer = resolver.resolve(name, "TXT", search=False)
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
+    except dns.exception.DNSException:
+        return []  # a server that fails one question: the finding says "not found", the MX check said why
     return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
 
 
@@ -120,6 +122,8 @@ def check_domain(options: DomainOptions) -> DomainReport:
     report = DomainReport(domain)
     resolver = make_resolver(options)
     _check_mx(report, resolver)
+    if any(finding.title.startswith("DNS did not answer") for finding in report.findings):
+        return report  # every other question would wait for the same silent server
     _check_spf(report, check_spf(domain, resolver=resolver, timeout=options.timeout))
     _check_dmarc(report, check_dmarc(domain, resolver=resolver, timeout=options.timeout))
     _check_mta_sts(report, resolver, options)
@@ -147,7 +151,14 @@ def _check_mx(report: DomainReport, resolver: dns.resolver.Resolver) -> None:
         )
         return
     except (dns.exception.Timeout, dns.resolver.NoNameservers) as error:
-        report.add("mx", "error", "DNS did not answer the MX question", str(error), "RFC 5321 §5.1")
+        report.add(
+            "mx",
+            "error",
+            "DNS did not answer the MX question",
+            f"No answer about {report.domain} ({error}). Check the --nameserver address, or the network; the other "
+            "checks were skipped.",
+            "RFC 5321 §5.1",
+        )
         return
     hosts = sorted((record.preference, record.exchange.to_text(omit_final_dot=True).lower()) for record in answer)
     if len(hosts) == 1 and hosts[0][1] in ("", "."):

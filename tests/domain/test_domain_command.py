@@ -188,3 +188,21 @@ def test_probe_talks_smtp_to_each_mx(smtpshell_home: Path) -> None:
     assert probe["title"] == "127.0.0.1 answers SMTP and offers STARTTLS" and probe["severity"] == "ok"
     assert code == 0, text
     assert untrusted == 1  # the self-signed certificate does not verify without --cafile: a warning
+
+
+def test_a_dns_server_that_never_answers_is_one_clear_error() -> None:
+    import socket
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never read: every question times out
+    silent.bind(("127.0.0.1", 0))
+    try:
+        out = io.StringIO()
+        code = main(
+            ["domain", "--timeout", "1", "quiet.test", "--nameserver", f"127.0.0.1:{silent.getsockname()[1]}"], out=out
+        )
+    finally:
+        silent.close()
+    assert code == 3
+    text = out.getvalue()
+    assert "[FAIL] MX: DNS did not answer" in text
+    assert "SPF" not in text  # nothing else is asked of a DNS server that does not answer

@@ -46,6 +46,24 @@ def answer(zone: Zone, wire: bytes) -> bytes:
     return response.to_wire()
 
 
+class _ReusableTCPServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True  # a port in TIME_WAIT from an earlier test is fine to listen on again
+
+
+def _bind_pair(
+    udp_handler: type[socketserver.BaseRequestHandler], tcp_handler: type[socketserver.BaseRequestHandler]
+) -> tuple[socketserver.ThreadingUDPServer, socketserver.ThreadingTCPServer]:
+    """UDP and TCP servers on one ephemeral port: the UDP port is chosen by the system, and tried again when its
+    TCP twin is taken by another program."""
+    for _ in range(50):
+        udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), udp_handler)
+        try:
+            return udp, _ReusableTCPServer(("127.0.0.1", udp.server_address[1]), tcp_handler)
+        except OSError:
+            udp.server_close()
+    raise OSError("no free port for both UDP and TCP on 127.0.0.1")
+
+
 @contextmanager
 def zone_server(zone: Zone) -> Iterator[tuple[str, int]]:
     """Serve ``zone`` on 127.0.0.1 over UDP and TCP on one ephemeral port; yields (address, port)."""
@@ -62,9 +80,8 @@ def zone_server(zone: Zone) -> Iterator[tuple[str, int]]:
             reply = answer(normal, self.rfile.read(size))
             self.wfile.write(len(reply).to_bytes(2, "big") + reply)
 
-    udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), UDPHandler)
+    udp, tcp = _bind_pair(UDPHandler, TCPHandler)
     port = udp.server_address[1]
-    tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), TCPHandler)
     threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in (udp, tcp)]
     for thread in threads:
         thread.start()
