@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import unicodedata
 from typing import Any, TextIO
 
 from smtpshell.domain.checks import DomainOptions, DomainReport, check_domain
@@ -46,6 +48,33 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SELECTOR = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9_])?$")
+
+
+def domain_name(text: str) -> str:
+    """The domain in its ASCII form (IDNA: bücher.test -> xn--bcher-kva.test); ValueError when it is no domain."""
+    name = text.strip().rstrip(".")
+    try:
+        ascii_name = name.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if not ascii_name or len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(
+            f"{text!r} is not a domain name: labels of letters, digits and hyphens (1 to 63 each) joined by dots"
+        )
+    return ascii_name
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes: DNS records are untrusted and reach the terminal."""
+    return "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char).startswith("C") and char not in "\n" else char
+        for char in text
+    )
+
+
 def _address(text: str, default_port: int) -> tuple[str, int]:
     from smtpshell.net.client import split_host_port
 
@@ -78,11 +107,12 @@ def parser() -> argparse.ArgumentParser:
 def render(report: DomainReport, out: TextIO) -> None:
     out.write(f"Mail setup of {report.domain}\n")
     for finding in report.findings:
-        out.write(f"\n[{MARKS[finding.severity]}] {finding.check.upper()}: {finding.title}\n")
+        out.write(f"\n[{MARKS[finding.severity]}] {finding.check.upper()}: {printable(finding.title)}\n")
         if finding.record:
-            out.write(f"       record: {finding.record.strip()}\n")
+            record = printable(finding.record.strip()).replace("\n", "\n               ")
+            out.write(f"       record: {record}\n")
         if finding.explanation:
-            out.write(f"       {finding.explanation}\n")
+            out.write(f"       {printable(finding.explanation)}\n")
         out.write(f"       see {finding.rfc}\n")
     counts = {level: sum(1 for f in report.findings if f.severity == level) for level in ("error", "warning")}
     out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s).\n")
@@ -126,15 +156,18 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None) -> int:
         print("smtpshell domain: give a DOMAIN, for example: smtpshell domain example.org", file=sys.stderr)
         return 2
     try:
+        bad = [s for s in args.selector if not _SELECTOR.match(s)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a DKIM selector (letters, digits, '_', '-' and dots)")
         options = DomainOptions(
-            domain=args.domain,
+            domain=domain_name(args.domain),
             nameserver=_address(args.nameserver, 53) if args.nameserver else None,
             selectors=tuple(args.selector),
             mta_sts_address=_address(args.mta_sts_address, 443) if args.mta_sts_address else None,
             cafile=args.cafile,
             timeout=args.timeout,
         )
-    except argparse.ArgumentTypeError as error:
+    except (argparse.ArgumentTypeError, ValueError) as error:
         print(f"smtpshell domain: {error}", file=sys.stderr)
         return 2
     report = check_domain(options)

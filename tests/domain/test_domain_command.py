@@ -206,3 +206,27 @@ def test_a_dns_server_that_never_answers_is_one_clear_error() -> None:
     text = out.getvalue()
     assert "[FAIL] MX: DNS did not answer" in text
     assert "SPF" not in text  # nothing else is asked of a DNS server that does not answer
+
+
+@pytest.mark.parametrize("domain", ["a..b", "bad domain", "x\x1b[31m.test", "a" * 64 + ".test", "exa_mple.test"])
+def test_a_name_that_is_no_domain_is_a_usage_error(domain: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(domain, "--nameserver", "127.0.0.1:9")[0] == 2
+    error = capsys.readouterr().err
+    assert "is not a domain name" in error and "\x1b" not in error
+
+
+def test_an_international_domain_is_asked_in_its_ascii_form() -> None:
+    zone = base_zone("xn--bcher-kva.test")
+    with zone_server(zone) as (host, port):
+        code, text = run("bücher.test", "--nameserver", f"{host}:{port}")
+    assert code == 0, text
+    assert "mx1.xn--bcher-kva.test" in text
+
+
+def test_control_characters_in_dns_records_never_reach_the_terminal() -> None:
+    zone = base_zone("hostile.test")
+    zone[("hostile.test", "TXT")] = ["v=spf1 ip4:192.0.2.1 \x1b[2J\x07 -all"]
+    with zone_server(zone) as (host, port):
+        _, text = run("hostile.test", "--nameserver", f"{host}:{port}")
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b" in text
