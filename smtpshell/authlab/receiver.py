@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import authres
@@ -222,8 +223,8 @@ class AuthLab:
             return self._judge(check)
         except Exception as error:  # the libraries parse untrusted bytes; the server must answer, never crash
             return MessageVerdict(
-                f"the authentication lab could not judge it ({type(error).__name__}: {error}); "
-                "a receiver defers rather than guess (a temporary error, RFC 7208 §2.6.6 and RFC 6376 §6.1)",
+                visible(f"the authentication lab could not judge it ({type(error).__name__}: {error}); ")
+                + "a receiver defers rather than guess (a temporary error, RFC 7208 §2.6.6 and RFC 6376 §6.1)",
                 ServerReply(451, "4.3.0", "Temporary authentication failure, try again later"),
             )
 
@@ -232,17 +233,24 @@ class AuthLab:
         why = reason(results, self.zone, check.peer)
         reply = refusal(results, check.peer)
         if reply is not None:
-            return MessageVerdict(f"the authentication lab refused it: {why}", reply)
+            return MessageVerdict(visible(f"the authentication lab refused it: {why}"), reply)
         header = _folded(authentication_results(results, check.sender))
         if results.dmarc.result == "fail" and results.dmarc.policy == "quarantine" and not results.forgiven:
             # RFC 7489 §6.3: p=quarantine asks to treat the mail as suspicious; a mailbox provider files it as spam.
             header += b"X-Spam-Flag: YES (DMARC p=quarantine)\r\n"
             return MessageVerdict(
-                f"the authentication lab quarantined it (a real receiver files it as spam, per p=quarantine): {why}",
+                visible(
+                    f"the authentication lab quarantined it (a real receiver files it as spam, per p=quarantine): {why}"
+                ),
                 None,
                 header,
             )
-        return MessageVerdict(f"the authentication lab accepted it: {why}", None, header)
+        return MessageVerdict(visible(f"the authentication lab accepted it: {why}"), None, header)
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters as escapes: a reason quotes the message's own (untrusted) header values."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c).startswith("C") else c for c in text)
 
 
 def _folded(header: str) -> bytes:

@@ -178,11 +178,12 @@ def _message_options(args: list[str]) -> tuple[str, bool, str | None] | None:
 def results_explained(content: bytes) -> str:
     """Each Authentication-Results field of a stored message, read line by line ("" when it has none)."""
     from smtpshell.authlab.dkim_check import header_fields
+    from smtpshell.authlab.receiver import visible
     from smtpshell.explain.auth_headers import result_rows
 
     parts = []
     for name, value in header_fields(content):
         if name.lower() == "authentication-results":
             rows = result_rows(f"{name}: {value}")
-            parts.append("\n".join(f"  {what}: {meaning}" for what, meaning in rows))
+            parts.append("\n".join(visible(f"  {what}: {meaning}") for what, meaning in rows))
     return "\n\nAuthentication-Results explained:\n" + "\n".join(parts) if parts else ""

@@ -54,3 +54,9 @@ def test_a_check_that_breaks_defers_the_message_instead_of_crashing(monkeypatch:
     assert verdict is not None and verdict.reply is not None
     assert (verdict.reply.code, verdict.reply.enhanced) == (451, "4.3.0")
     assert "ValueError: a library choked" in verdict.reason
+
+
+def test_control_characters_in_the_message_are_escaped_in_the_reason() -> None:
+    content = b"DKIM-Signature: v=1; d=evil\x1b[31m.test; s=x; h=from; bh=a; b=b\r\nFrom: <a@nospf.test>\r\n\r\nhi\r\n"
+    verdict = LAB(MessageCheckInput("127.0.0.1", "c.example", "a@nospf.test", (), content))
+    assert verdict is not None and "\x1b" not in verdict.reason and "evil\\x1b[31m.test" in verdict.reason
