@@ -230,3 +230,44 @@ def test_control_characters_in_dns_records_never_reach_the_terminal() -> None:
         _, text = run("hostile.test", "--nameserver", f"{host}:{port}")
     assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b" in text
+
+
+def findings_for(zone: Zone, domain: str, *args: str) -> tuple[int, list[dict[str, str]]]:
+    with zone_server(zone) as (host, port):
+        code, text = run(domain, "--nameserver", f"{host}:{port}", "--json", *args)
+    return code, json.loads(text)["findings"]
+
+
+def test_bimi_dane_and_dkim_records_are_read() -> None:
+    zone = base_zone("brand.test")
+    zone[("default._bimi.brand.test", "TXT")] = ["v=BIMI1; l=https://brand.test/logo.svg; a="]
+    zone[("_25._tcp.mx2.brand.test", "TLSA")] = ["1 0 1 " + "cd" * 32]  # PKIX-EE: not for SMTP
+    zone[("old._domainkey.brand.test", "TXT")] = ["v=DKIM1; p="]
+    code, findings = findings_for(zone, "brand.test", "--selector", "s1", "--selector", "old", "--selector", "gone")
+    by_title = {f["title"]: f for f in findings}
+    assert by_title["BIMI logo published"]["severity"] == "ok"
+    assert "https://brand.test/logo.svg" in by_title["BIMI logo published"]["explanation"]
+    assert by_title["DANE TLSA for mx2.brand.test: usage 1"]["severity"] == "warning"
+    assert by_title["DKIM key old is revoked"]["severity"] == "warning"
+    assert by_title["No DKIM key for selector gone"]["severity"] == "error"
+    assert by_title["DKIM key s1: rsa"]["severity"] == "ok"
+    assert code == 3
+
+
+@pytest.mark.parametrize(
+    ("spf", "severity", "words"),
+    [
+        ("v=spf1 +all", "error", "'+all' lets every server"),
+        ("v=spf1 ip4:192.0.2.1", "warning", "Without -all or ~all"),
+        ("v=spf1 ip4:192.0.2.1 ~all", "ok", "~all (others soft-fail)"),
+        ("v=spf1 foo:bar -all", "error", "foo is not a valid SPF mechanism"),
+        ("v=spf1 ip4:192.0.2.300 -all", "error", "not a valid IPv4"),
+    ],
+)
+def test_spf_endings_and_mistakes_are_judged(spf: str, severity: str, words: str) -> None:
+    zone = base_zone("spf.test")
+    zone[("spf.test", "TXT")] = [spf]
+    _, findings = findings_for(zone, "spf.test")
+    [finding] = [f for f in findings if f["check"] == "spf" and f["title"] != "SPF warning"]
+    assert finding["severity"] == severity
+    assert words in finding["title"] + finding["explanation"]
