@@ -10,6 +10,7 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 import unicodedata
 from typing import Any, TextIO
 
@@ -104,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
     return result
 
 
-def render(report: DomainReport, out: TextIO) -> None:
+def render(report: DomainReport, out: TextIO, width: int = 100) -> None:
     out.write(f"Mail setup of {report.domain}\n")
     for finding in report.findings:
         out.write(f"\n[{MARKS[finding.severity]}] {finding.check.upper()}: {printable(finding.title)}\n")
@@ -112,7 +113,10 @@ def render(report: DomainReport, out: TextIO) -> None:
             record = printable(finding.record.strip()).replace("\n", "\n               ")
             out.write(f"       record: {record}\n")
         if finding.explanation:
-            out.write(f"       {printable(finding.explanation)}\n")
+            wrapped = textwrap.fill(
+                printable(finding.explanation), width, initial_indent=" " * 7, subsequent_indent=" " * 7
+            )
+            out.write(wrapped + "\n")
         out.write(f"       see {finding.rfc}\n")
     counts = {level: sum(1 for f in report.findings if f.severity == level) for level in ("error", "warning")}
     out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s).\n")

@@ -85,7 +85,8 @@ def test_a_missing_dmarc_is_an_error_with_its_explanation() -> None:
         code, text = run("nodmarc.test", "--nameserver", f"{host}:{port}")
     assert code == 3
     assert "[FAIL] DMARC: No DMARC record" in text
-    assert "_dmarc.nodmarc.test" in text and "v=DMARC1; p=none" in text and "RFC 7489 §6.1" in text
+    flat = " ".join(text.split())  # explanations are wrapped at 100 columns
+    assert "_dmarc.nodmarc.test" in flat and "v=DMARC1; p=none" in flat and "RFC 7489 §6.1" in flat
 
 
 def test_an_spf_with_11_lookups_is_over_the_limit_of_10() -> None:
@@ -113,7 +114,7 @@ def test_an_mta_sts_policy_that_misses_an_mx_is_a_mismatch(tmp_path: Path) -> No
         )
     assert code == 3
     assert "[FAIL] MTA-STS: MTA-STS policy mismatch: mx2.sts.test not in the policy" in text
-    assert "RFC 8461 §4.1" in text and "mx: mx1.sts.test" in text
+    assert "RFC 8461 §4.1" in text and "mx: mx1.sts.test" in " ".join(text.split())
 
 
 def test_a_matching_mta_sts_policy_is_fetched_over_verified_tls(tmp_path: Path) -> None:
