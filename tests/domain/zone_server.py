@@ -82,7 +82,7 @@ def zone_server(zone: Zone) -> Iterator[tuple[str, int]]:
 
     udp, tcp = _bind_pair(UDPHandler, TCPHandler)
     port = udp.server_address[1]
-    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in (udp, tcp)]
+    threads = [threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True) for server in (udp, tcp)]
     for thread in threads:
         thread.start()
     try:
