@@ -204,7 +204,7 @@ def explain_subject(klass_char: str, subject: int) -> Explanation:
         )
     details = [entry for entry in knowledge.enhanced_codes().values() if entry.subject == subject]
     shown = klass_char.upper() if klass_char in "xX" else klass_char
-    listing = [(f"{shown}.{subject}.{entry.detail}", entry.sample or "deprecated") for entry in details]
+    listing = [(f"{shown}.{subject}.{entry.detail}", entry.title or "deprecated") for entry in details]
     return Explanation(
         headline=f"Subject {subject}: {info.name}",
         enhanced=f"{shown}.{subject}",
