@@ -8,11 +8,15 @@ from the zone's domains, so the other lessons see the sandbox they always had.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
     from smtpshell.authlab.receiver import AuthLab
     from smtpshell.authlab.zone import LabZone
     from smtpshell.session.engine import ShellEngine
+
+# A signed message added after 354, for a front end with an editor to show instead of the line buffer.
+_for_the_composer: WeakKeyDictionary[ShellEngine, str] = WeakKeyDictionary()
 
 DNS_USAGE = '/dns [on|off] | /dns set NAME TYPE "VALUE" | /dns del NAME [TYPE]'
 MESSAGE_USAGE = "/message [--dkim DOMAIN [--tamper] [--arc SEALER]]"
@@ -149,6 +153,7 @@ async def message_command(engine: ShellEngine, args: list[str]) -> bool:
     text = "\n".join(lines)
     if engine.mode == "data":
         engine.add_message_lines(lines)
+        _for_the_composer[engine] = text
         engine.notice("info", "The shell added this signed message:", f"{text}\n\n{note}\nEnd it with a line '.'.")
     else:
         engine.notice("info", "A signed message for DATA:", f"{text}\n\n{note}\nSend DATA, then /message --dkim again.")
@@ -173,6 +178,20 @@ def _message_options(args: list[str]) -> tuple[str, bool, str | None] | None:
         else:
             return None
     return (domain, tamper, sealer) if domain else None
+
+
+def take_composer_text(engine: ShellEngine) -> str | None:
+    """The signed message just added after 354, moved out of the line buffer for an editor to hold; None if none.
+
+    The TUI's composer shows it so that a learner can edit a signed header and see the signature break.
+    """
+    text = _for_the_composer.pop(engine, None)
+    if text is None or engine.mode != "data":
+        return None
+    lines = text.split("\n")
+    if engine.message_lines[-len(lines) :] == lines:
+        del engine.message_lines[-len(lines) :]
+    return text
 
 
 def results_explained(content: bytes) -> str:
