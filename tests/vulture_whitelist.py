@@ -51,6 +51,9 @@ _.post_completion
 # dnspython's Resolver reads the servers it is given (net/mx.py).
 _.nameservers
 
+# pyspf calls query.dns with this parameter (authlab/spf_check.py overrides it).
+_.cnames
+
 # The tests and the benchmarks use these to observe or wait; the program itself does not need them.
 _.hung_up  # tests/client/test_client_hang_up.py
 _.peak_buffered  # tests/client/test_unsolicited.py

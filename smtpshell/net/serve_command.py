@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="offer AUTH before STARTTLS too (to show why that is dangerous)",
     )
     parser.add_argument(
+        "--auth-lab",
+        action="store_true",
+        help="check SPF, DKIM and DMARC of mail from the lab's domains (good.test, badspf.test, ...) strictly",
+    )
+    parser.add_argument(
         "--max-connections",
         type=_positive,
         default=DEFAULT_MAX_CONNECTIONS,
@@ -171,6 +176,10 @@ def build_policy(args: argparse.Namespace) -> SandboxPolicy:
         rules += load_fault_file(args.faults)
     rules += [preset_rule(spec) for spec in args.fault]
     policy.faults.rules.extend(rules)
+    if args.auth_lab:
+        from smtpshell.authlab.receiver import AuthLab
+
+        policy.message_check = AuthLab()
     return policy
 
 

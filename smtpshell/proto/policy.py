@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from smtpshell.proto.commands import SANDBOX_EXTENSIONS
 from smtpshell.proto.faults import FaultPlan
+from smtpshell.proto.message_check import MessageCheck
 
 DEFAULT_MAILBOXES: dict[str, str] = {
     "postmaster": "Postmaster",  # RFC 5321 §4.5.1: every domain must have a postmaster
@@ -62,6 +63,7 @@ class SandboxPolicy:
     command_deadline: float = 300.0
     message_deadline: float = 900.0
     faults: FaultPlan = field(default_factory=FaultPlan)
+    message_check: MessageCheck | None = None  # judges each whole message (the authentication lab); None: accept
 
     def is_local_domain(self, domain: str) -> bool:
         return domain.lower().rstrip(".") in self.domains

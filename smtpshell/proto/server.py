@@ -38,6 +38,7 @@ from smtpshell.proto.grammar import (
     parse_path_argument,
     split_command,
 )
+from smtpshell.proto.message_check import MessageCheckInput, MessageVerdict
 from smtpshell.proto.phases import Phase, Session, refusal
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
 from smtpshell.proto.redaction import HIDDEN, redact_command
@@ -100,7 +101,8 @@ class ServerConnection:
         self._bdat_refusal: tuple[ServerReply, str] | None = None  # decided before its chunk is read
         self._long_line = 0  # discarding an over-long command line until its end: the limit it broke
         self._errors = 0  # error replies since the start or the last delivered message
-        self._delivering: tuple[Message, str, bool] | None = None  # waiting for delivery_done: (message, verb, 8bit)
+        # Waiting for delivery_done: (message, verb, 8bit, the message check's note for the reason)
+        self._delivering: tuple[Message, str, bool, str | None] | None = None
         self._verb: str | None = None  # the verb being answered, for SendReply.command
         self._awaiting_tls = False
         self.closed = False
@@ -136,9 +138,9 @@ class ServerConnection:
         """The transport stored the message of the last Deliver (``error`` says why it could not): now the reply,
         then whatever the client pipelined after the message."""
         assert self._delivering is not None
-        message, verb, eight_bit = self._delivering
+        message, verb, eight_bit, note = self._delivering
         self._delivering = None
-        self._delivered(message, verb, eight_bit, error)
+        self._delivered(message, verb, eight_bit, error, note)
         self._run()
         return self._flush()
 
@@ -598,6 +600,12 @@ class ServerConnection:
         txn = self._txn
         assert txn is not None
         self._txn = None
+        verdict = self._check_message(txn, content)
+        if verdict is not None and verdict.reply is not None:
+            self.send(verdict.reply, verdict.reason, verb=verb)
+            return
+        if verdict is not None:
+            content = verdict.headers + content
         queue_id, now = self._new_id(), self.clock()
         protocol = rules.with_protocol(self, utf8="SMTPUTF8" in txn.params)
         envelope = Envelope(txn.sender, tuple(txn.recipients), dict(txn.params), dict(txn.rcpt_params))
@@ -605,18 +613,19 @@ class ServerConnection:
         message = Message(
             queue_id, envelope, trace + content, self.helo or "", self.peer, self.tls, self.authenticated, now, protocol
         )
+        note = verdict.reason if verdict is not None else None
         if self._deliver is None:
-            self._delivering = message, verb, eight_bit
+            self._delivering = message, verb, eight_bit, note
             self._out.append(Deliver(message))  # the transport stores it, then calls delivery_done
             return
         try:
             self._deliver(message)
         except DeliveryError as error:
-            self._delivered(message, verb, eight_bit, str(error))
+            self._delivered(message, verb, eight_bit, str(error), note)
             return
-        self._delivered(message, verb, eight_bit, None)
+        self._delivered(message, verb, eight_bit, None, note)
 
-    def _delivered(self, message: Message, verb: str, eight_bit: bool, error: str | None) -> None:
+    def _delivered(self, message: Message, verb: str, eight_bit: bool, error: str | None, note: str | None) -> None:
         if error is not None:
             self.send(R.LOCAL_ERROR, f"the message could not be stored: {error}", verb=verb)
             return
@@ -624,9 +633,17 @@ class ServerConnection:
         self._errors = 0  # Postfix counts errors "without delivering mail"
         self._out.append(MessageAccepted(message))
         reason = f"message accepted for {len(envelope.recipients)} recipient(s) and captured in the sandbox"
+        if note:
+            reason += f"; {note}"
         if eight_bit and envelope.mail_params.get("BODY") in (None, "7BIT") and verb == "DATA":
             reason += "; note: it holds 8-bit octets but MAIL did not say BODY=8BITMIME"
         self.send(R.QUEUED.format(queue_id=message.queue_id), reason, verb=verb)
+
+    def _check_message(self, txn: _Transaction, content: bytes | bytearray) -> MessageVerdict | None:
+        check = self.policy.message_check
+        if check is None:
+            return None  # no copy of the content unless a check (the authentication lab) reads it
+        return check(MessageCheckInput(self.peer, self.helo or "", txn.sender, tuple(txn.recipients), bytes(content)))
 
     def _no_argument(self, verb: str, argument: str) -> bool:
         if argument:
