@@ -29,7 +29,6 @@ from smtpshell.session.target import (
     is_choice,
     parse_connect_request,
 )
-from smtpshell.session.transcript import save_transcript
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -347,17 +346,22 @@ async def _faults(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _save(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "save", "Give one file name (.md for Markdown with the explanations).")
+    from smtpshell.session.handout_records import FORMAT_NAMES, SAVED_PREFIX, save_format, save_records
+
+    brief = "--brief" in args
+    names = [a for a in args if a != "--brief"]
+    if len(names) != 1 or names[0].startswith("--"):
+        _usage(engine, "save", "Give one file name: .html for a handout page, .md for Markdown, else plain text.")
         return
-    path = Path(args[0]).expanduser()
+    path = Path(names[0]).expanduser()
     try:
-        count = save_transcript(engine.records, path, engine.target.describe())
+        count = save_records(engine.records, path, engine.target.describe(), brief=brief)
     except OSError as error:
         engine.notice("error", f"Could not save to {path}: {error.strerror or error}.")
         return
-    kind = "annotated Markdown" if path.suffix.lower() in (".md", ".markdown") else "plain text"
-    engine.notice("info", f"Saved {count} exchange(s) to {path} ({kind}, credentials redacted).")
+    kind = FORMAT_NAMES[save_format(path)]
+    short = ", one line per explanation" if brief and save_format(path) != "plain" else ""
+    engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {path} ({kind}{short}, credentials redacted).")
 
 
 async def _replay(engine: ShellEngine, args: list[str]) -> None:

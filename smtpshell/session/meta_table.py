@@ -51,7 +51,11 @@ META_COMMANDS: dict[str, MetaCommand] = {
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),
         MetaCommand(
-            "save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations", "path"
+            "save",
+            "/save [--brief] FILE",
+            "save the transcript (credentials redacted); .html makes a handout page, .md Markdown, both with the "
+            "explanations (--brief: one line each)",
+            "path",
         ),
         MetaCommand("replay", "/replay FILE", "run a demo script: each line as if typed", "path"),
         MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks", "on-off"),
