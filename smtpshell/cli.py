@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+    "demo": ("smtpshell.demo_command", "run a demo script step by step (Enter sends the next line): demo FILE"),
+    "replay": ("smtpshell.demo_command", "step through a saved transcript with its explanations, no server needed"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

@@ -18,9 +18,10 @@ from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
 from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.session.demo_run import DemoRun, DemoSettings, run_all
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
-from smtpshell.session.replay import ScriptError, comment_text, read_script
+from smtpshell.session.replay import ScriptError, read_demo
 from smtpshell.session.target import (
     ConnectRequest,
     Target,
@@ -364,29 +365,53 @@ async def _save(engine: ShellEngine, args: list[str]) -> None:
     engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {path} ({kind}{short}, credentials redacted).")
 
 
+def parse_replay_args(args: list[str]) -> tuple[str, DemoSettings]:
+    """/replay [--auto SECONDS] [--typing] FILE (and `smtpshell demo`'s same options); ValueError says what is wrong."""
+    auto: float | None = None
+    typing = False
+    names: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == "--typing":
+            typing = True
+        elif word == "--auto" or word.startswith("--auto="):
+            value = word.partition("=")[2] or next(words, "")
+            try:
+                auto = float(value)
+            except ValueError:
+                raise ValueError(f"--auto wants a number of seconds between lines, not {value!r}") from None
+            if not 0.1 <= auto <= 600:
+                raise ValueError("--auto wants between 0.1 and 600 seconds between lines")
+        elif word.startswith("--"):
+            raise ValueError(f"/replay takes no {word}")
+        else:
+            names.append(word)
+    if len(names) != 1:
+        raise ValueError("Give one demo script (or a transcript saved with /save).")
+    return names[0], DemoSettings(auto, typing)
+
+
 async def _replay(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "replay", "Give one script file.")
+    try:
+        name, settings = parse_replay_args(args)
+    except ValueError as error:
+        _usage(engine, "replay", str(error))
         return
     if engine.replay_depth >= MAX_REPLAY_DEPTH:
         engine.notice("error", f"Not replayed: scripts may call each other only {MAX_REPLAY_DEPTH} deep.")
         return
     try:
-        lines = read_script(Path(args[0]).expanduser())
+        steps = read_demo(Path(name).expanduser())
     except ScriptError as error:
         engine.notice("error", str(error))
         return
+    run = DemoRun(steps, name, settings)
+    if engine.demo_presenter is not None and engine.replay_depth == 0:
+        engine.demo_presenter(run)  # the front end steps through it, a key per line
+        return
     engine.replay_depth += 1
     try:
-        for line in lines:
-            if engine.quit_requested:
-                break
-            comment = comment_text(line) if engine.mode == "command" else None
-            if comment is not None:
-                if comment:
-                    engine.notice("info", comment)
-                continue
-            await engine.run_line(line)
+        await run_all(engine, run)
     finally:
         engine.replay_depth -= 1
 

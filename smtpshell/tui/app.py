@@ -27,6 +27,7 @@ from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.composer import Composer
+from smtpshell.tui.demo_panel import start_demo
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
 from smtpshell.tui.lesson_pane import LessonPane
@@ -118,6 +119,7 @@ class SMTPShellApp(App[int]):
         self._last_record: Record | None = None
         self.engine: ShellEngine = engine if engine is not None else self._make_engine()
         self.engine.on_record = self._record_from_engine
+        self.engine.demo_presenter = lambda run: start_demo(self, run)  # /replay steps a key at a time here
         self.submit(self._start_engine)  # the first job: connect, and show the greeting
 
     def _make_engine(self) -> ShellEngine:

@@ -39,3 +39,10 @@ HIGH_CONTRAST_THEME = Theme(
 )
 
 THEMES = (HIGH_CONTRAST_THEME,)
+
+# Names a user types (--theme high-contrast) for the themes' registered names.
+THEME_ALIASES = {"high-contrast": HIGH_CONTRAST, "contrast": HIGH_CONTRAST, "default": DEFAULT_THEME}
+
+
+def theme_name(name: str) -> str:
+    return THEME_ALIASES.get(name.strip().lower(), name.strip())
