@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
     "demo": ("smtpshell.demo_command", "run a demo script step by step (Enter sends the next line): demo FILE"),
     "replay": ("smtpshell.demo_command", "step through a saved transcript with its explanations, no server needed"),
+    "web": ("smtpshell.web.command", "serve the full-screen shell to browser tabs, each its own shell and sandbox"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

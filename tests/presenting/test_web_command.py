@@ -1,0 +1,85 @@
+"""`smtpshell web` without a browser: its page loads nothing from outside, a port in use and a public address get
+clear messages, and the tab's shell is the full-screen UI even though its standard input is a pipe."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, web
+
+from smtpshell.web import command
+from smtpshell.web.server import ShellWebServer, WebSettings, tab_command
+from tests.presenting.page_reader import read_page
+
+
+@pytest.fixture
+async def base_url() -> AsyncIterator[str]:
+    server = ShellWebServer(WebSettings())
+    runner = web.AppRunner(server.application())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_page_loads_only_from_the_server_itself(base_url: str) -> None:
+    async with ClientSession() as client:
+        async with client.get(base_url + "/", headers={"Host": f"class.example:{base_url.rsplit(':', 1)[1]}"}) as got:
+            assert got.status == 200
+            html = await got.text()
+        page = read_page(html)
+        assert not re.search(r"https?://|//fonts|googleapis", html)
+        assert 'data-session-websocket-url="ws://class.example:' in html  # the name the browser used
+        wanted = re.findall(r'(?:href|src)="(/static/[^"]+)"', html) + re.findall(r'url\("(/static/[^"]+)"\)', html)
+        assert {u.rsplit("/", 1)[1] for u in wanted} >= {"xterm.css", "textual.js", "RobotoMono-VariableFont_wght.ttf"}
+        for path in wanted:
+            async with client.get(base_url + path) as asset:
+                assert asset.status == 200, path
+        assert "Roboto Mono" in page.styles and "monospace" in page.styles
+
+
+def test_a_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert command.main(["web", "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"smtpshell web: port {port} on 127.0.0.1 is in use (another program listens there); "
+        "choose another with --port N\n"
+    )
+
+
+@pytest.mark.parametrize("args", [["--port", "0"], ["--port", "70000"], ["--max-tabs", "0"]])
+def test_bad_options_are_refused(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert command.main(["web", *args]) == 2
+    assert capsys.readouterr().err.startswith("smtpshell web: ")
+
+
+def test_only_loopback_is_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr(web, "run_app", lambda app, **options: served.append(options))
+    monkeypatch.setattr(command, "check_port", lambda host, port: None)  # the address is not bound: nothing listens
+    assert command.main(["web", "--host", "192.0.2.10", "--port", "8123"]) == 0
+    error = capsys.readouterr().err
+    assert "WARNING: listening on 192.0.2.10, not on loopback: anyone who can reach this machine" in error
+    for host in ("127.0.0.1", "::1", "localhost", "127.0.0.2"):
+        assert command.main(["web", "--host", host, "--port", "8123"]) == 0
+        assert "WARNING" not in capsys.readouterr().err
+    assert [s["host"] for s in served] == ["192.0.2.10", "127.0.0.1", "::1", "localhost", "127.0.0.2"]
+
+
+def test_each_tab_runs_the_full_screen_ui_in_its_own_home(tmp_path: Path) -> None:
+    line = tab_command(tmp_path / "tab home", ["--connect", "mx.class.test:2525"])
+    assert line.startswith("exec env SMTPSHELL_HOME=")
+    assert "'" + str(tmp_path / "tab home") + "'" in line
+    assert line.endswith("-m smtpshell --tui --connect mx.class.test:2525")
