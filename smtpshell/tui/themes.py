@@ -46,3 +46,12 @@ THEME_ALIASES = {"high-contrast": HIGH_CONTRAST, "contrast": HIGH_CONTRAST, "def
 
 def theme_name(name: str) -> str:
     return THEME_ALIASES.get(name.strip().lower(), name.strip())
+
+
+# In high contrast nothing is dark grey on black: panes are outlined in light grey (white when focused) instead of
+# the default theme's 30 % foreground, and the command line's placeholder (the theme's text-disabled) is bright.
+HIGH_CONTRAST_CSS = """
+App.-high-contrast .pane { border: round $border-blurred; }
+App.-high-contrast .pane:focus, App.-high-contrast .pane:focus-within { border: double $border; }
+App.-high-contrast #command-input > .input--placeholder { color: $text-muted; text-style: italic; }
+"""
