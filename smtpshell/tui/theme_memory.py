@@ -12,7 +12,7 @@ from typing import Any
 from textual.app import App
 from textual.theme import Theme
 
-from smtpshell.tui.themes import HIGH_CONTRAST
+from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST
 from smtpshell.user_settings import load_settings, save_setting
 
 THEME_KEY = "theme"
@@ -31,3 +31,8 @@ def follow_theme(app: App[Any], base: Path | None = None) -> None:
 
     app.theme_changed_signal.subscribe(app, changed)
     app.set_class(app.theme == HIGH_CONTRAST, "-high-contrast")
+    # The theme the app started with may already differ from the remembered one (--theme): remember it now,
+    # not only at the next change. A first launch on the default theme writes nothing.
+    remembered = remembered_theme(base)
+    if remembered != app.theme and (remembered is not None or app.theme != DEFAULT_THEME):
+        save_setting(THEME_KEY, app.theme, base)
