@@ -33,7 +33,7 @@ def _titles(annotation: Annotation) -> tuple[str, bool]:
     command = annotation.command
     if annotation.kind != "reply":
         first = annotation.text.strip().splitlines()[0] if annotation.text.strip() else annotation.kind
-        return first[:80], False
+        return (first if len(first) <= 72 else first[:71].rstrip() + "…"), False
     if command is None:
         return "A reply (the command it answered is not in the transcript)", False
     return {
@@ -68,7 +68,8 @@ def text_handout(text: str, source: str) -> Handout:
             lines = lines[1:]
         title, is_command = _titles(annotation)
         tls = any(tls for _, tls in block)
-        items.append(HandoutExchange(title, lines, annotation.explanation, None, tls, is_command))
+        session = annotation.kind == "reply"
+        items.append(HandoutExchange(title, lines, annotation.explanation, None, tls, is_command, session))
         start = end
     rest = tuple(line for line, _ in (_clean(raw) for raw in raw_lines[start:]) if line.strip())
     if rest:

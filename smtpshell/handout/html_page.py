@@ -142,7 +142,8 @@ def _exchange(number: int, item: HandoutExchange, brief: bool) -> str:
         hue = _REPLY_CLASS.get((explanation.code or 0) // 100, "")
         verdict = f'<span class="verdict {hue}">{escape(title_of(explanation))}</span>'
     tls = '<span class="tls" title="sent over TLS">TLS</span>' if item.tls else ""
-    code = highlight("\n".join(item.lines) + "\n", SMTPTranscriptLexer(), _FORMATTER)
+    text = "\n".join(item.lines) + "\n"
+    code = highlight(text, SMTPTranscriptLexer(), _FORMATTER) if item.is_session else escape(text)
     parts = [
         f'<details class="exchange" id="exchange-{number}" open>',
         f'<summary><span class="number">{number}.</span>{title}{tls}{verdict}</summary>',

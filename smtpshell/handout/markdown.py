@@ -53,7 +53,8 @@ def render_markdown(handout: Handout, *, brief: bool = False) -> str:
 
 def _exchange(number: int, item: HandoutExchange, brief: bool) -> list[str]:
     fence = _fence(item.lines)
-    out = [f"## {number}. {_heading(item)}" + (" (over TLS)" if item.tls else ""), "", fence + "smtp"]
+    language = "smtp" if item.is_session else "text"
+    out = [f"## {number}. {_heading(item)}" + (" (over TLS)" if item.tls else ""), "", fence + language]
     out += [*item.lines, fence, ""]
     if brief:
         line = one_line(item.explanation, item.server_reason)

@@ -18,6 +18,7 @@ class HandoutExchange:
     server_reason: str | None = None  # the sandbox's reason, when the transcript knows it
     tls: bool = False
     is_command: bool = True  # the title is a command line (shown as code), not a description
+    is_session: bool = True  # the lines are SMTP (highlighted as such), not a bounce's fields
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class TranscriptReplayApp(App[int]):
 
     def _mount(self, item: HandoutItem) -> None:
         text = "\n".join(visible_controls(line) for line in item.lines)
-        content = highlight(text, self._lexer) if isinstance(item, HandoutExchange) else text
+        content = highlight(text, self._lexer) if isinstance(item, HandoutExchange) and item.is_session else text
         self.query_one("#replay-blocks").mount(Static(content, classes="replay-block"))
 
     def _after_move(self) -> None:

@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from smtpshell.session.records import ConnectionChange, Notice
 from smtpshell.tui.app import SMTPShellApp
+from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.demo_panel import DemoPanel
 from tests.tui.shell_driver import exchanges, explanation_text, records, settle, wait_for
 
@@ -129,3 +130,25 @@ async def test_a_bad_directive_is_reported_with_file_and_line(smtpshell_home: Pa
         assert [e.text.split(": ", 1)[0] for e in errors] == [f"{script}:2"]
         assert "unknown directive '# pasue'" in errors[0].text
         assert not app.query(DemoPanel) and _commands(app) == ["<greeting>"]
+
+
+async def test_typing_shows_the_line_appear_before_it_is_sent(smtpshell_home: Path, tmp_path: Path) -> None:
+    script = tmp_path / "typed.txt"
+    script.write_text("NOOP\n")
+    app = _app(smtpshell_home, script, "--typing")
+    shown: list[str] = []
+    put = app.put_on_command_line
+
+    def recording(text: str) -> None:
+        shown.append(text)
+        put(text)
+
+    app.put_on_command_line = recording  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await wait_for(pilot, lambda: bool(app.query(DemoPanel)), "the demo panel")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: _commands(app)[-1:] == ["NOOP"], "the typed line to be sent", rounds=2000)
+        await settle(pilot, app)
+        assert shown[:4] == ["N", "NO", "NOO", "NOOP"] and shown[-1] == ""  # typed, then the line is cleared
+        assert app.query_one(CommandLine).input.value == ""

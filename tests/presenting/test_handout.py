@@ -200,3 +200,24 @@ def test_explain_html_of_an_unknown_format_says_what_was_expected(
 def test_html_needs_a_transcript(capsys: pytest.CaptureFixture[str]) -> None:
     assert explain_main(["explain", "550", "--html"], out=io.StringIO()) == 2
     assert "give a FILE" in capsys.readouterr().err
+
+
+BOUNCE = """\
+Reporting-MTA: dns; mx.example.org
+Final-Recipient: rfc822; nobody@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown
+"""
+
+
+def test_explain_html_explains_a_bounce_without_marking_its_fields_wrong(tmp_path: Path) -> None:
+    status, html, _ = _explain_html(tmp_path, BOUNCE)
+    assert status == 0
+    page = read_page(html)
+    assert len(page.exchanges) == 2
+    assert page.exchanges[0].summary.startswith("1.Status: 5.1.1")
+    assert page.exchanges[1].summary.startswith("2.Diagnostic-Code: smtp; 550 5.1.1")
+    assert "Reporting-MTA: dns; mx.example.org" in page.exchanges[0].code
+    assert 'class="err"' not in html  # a bounce's fields are not SMTP commands: nothing is flagged as an error
+    assert "5.1.1" in page.exchanges[1].explanation and "User unknown" in page.exchanges[1].explanation
