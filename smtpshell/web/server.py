@@ -129,7 +129,7 @@ class ShellWebServer:
                 continue
             try:
                 kind, data = message.json()
-            except ValueError:
+            except (ValueError, TypeError):  # not JSON, or not a [kind, data] pair
                 continue
             if kind == "stdin" and isinstance(data, str):
                 await service.send_bytes(data.encode("utf-8"))

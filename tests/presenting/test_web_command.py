@@ -3,6 +3,7 @@ clear messages, and the tab's shell is the full-screen UI even though its standa
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, WSMsgType, web
 
 from smtpshell.web import command
 from smtpshell.web.server import ShellWebServer, WebSettings, tab_command
@@ -83,3 +84,31 @@ def test_each_tab_runs_the_full_screen_ui_in_its_own_home(tmp_path: Path) -> Non
     assert line.startswith("exec env SMTPSHELL_HOME=")
     assert "'" + str(tmp_path / "tab home") + "'" in line
     assert line.endswith("-m smtpshell --tui --connect mx.class.test:2525")
+
+
+async def test_a_tab_survives_malformed_frames_and_ends_when_its_socket_closes(smtpshell_home: Path) -> None:
+    server = ShellWebServer(WebSettings(max_tabs=1))
+    runner = web.AppRunner(server.application())
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/ws?width=80&height=24"
+    try:
+        async with ClientSession() as client, client.ws_connect(url) as socket:
+            for garbage in ("not json", "[1]", "5", '{"a": 1}', '["resize", "wide"]', '["stdin", 7]'):
+                await socket.send_str(garbage)
+            await socket.send_str('["ping", "still there?"]')
+            async with asyncio.timeout(60):
+                while True:
+                    message = await socket.receive()
+                    assert message.type in (WSMsgType.BINARY, WSMsgType.TEXT), message
+                    if message.type == WSMsgType.TEXT and message.json() == ["pong", "still there?"]:
+                        break
+            [service] = server.tabs
+            process = service._process
+            assert process is not None and process.returncode is None
+        async with server.tabs_changed:
+            await asyncio.wait_for(server.tabs_changed.wait_for(lambda: not server.tabs), 60)
+        assert process.returncode is not None
+    finally:
+        await runner.cleanup()
