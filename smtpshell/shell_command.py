@@ -68,6 +68,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         action="store_true",
         help="the full-screen UI even when standard input is not a terminal (as smtpshell web runs it)",
     )
+    parser.add_argument("--web-tab", action="store_true", help=argparse.SUPPRESS)  # smtpshell web's tabs
     parser.add_argument(
         "--theme", metavar="NAME", help="the full-screen UI's theme: high-contrast for a projector, or any of Ctrl+P's"
     )
@@ -134,6 +135,7 @@ def _main(argv: Sequence[str]) -> int:
         target, choice = chosen
     else:
         target = named
+    options.tui = options.tui or options.web_tab
     if not sys.stdin.isatty() and not options.tui:
         from smtpshell.repl.script import run_script
 
@@ -213,6 +215,10 @@ def _run_tui(target: Target, policy: SandboxPolicy, options: argparse.Namespace,
 
     engine = _engine(target, policy, options, choice)
     app = SMTPShellApp(target, policy=policy, engine=engine, theme=_theme(options.theme))
+    if options.web_tab:
+        from smtpshell.web.tab import confine_files
+
+        confine_files(engine, app)
     try:
         result = app.run()
     finally:

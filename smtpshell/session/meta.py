@@ -346,6 +346,21 @@ async def _faults(engine: ShellEngine, args: list[str]) -> None:
 # ---- files -------------------------------------------------------------------------------------------------
 
 
+def _file_path(engine: ShellEngine, name: str) -> Path | None:
+    """Where a file name points: anywhere for a shell of one's own; in a browser tab, only its own folder."""
+    if engine.file_root is None:
+        return Path(name).expanduser()
+    if not name or "/" in name or "\\" in name or name.startswith((".", "~")):
+        engine.notice(
+            "error",
+            f"Not here: {name}",
+            "In the browser, this shell keeps its files in a folder of its own: give a plain file name, such as "
+            "lesson.html (/save hands the file to your browser as a download).",
+        )
+        return None
+    return engine.file_root / name
+
+
 async def _save(engine: ShellEngine, args: list[str]) -> None:
     from smtpshell.session.handout_records import FORMAT_NAMES, SAVED_PREFIX, save_format, save_records
 
@@ -354,7 +369,9 @@ async def _save(engine: ShellEngine, args: list[str]) -> None:
     if len(names) != 1 or names[0].startswith("--"):
         _usage(engine, "save", "Give one file name: .html for a handout page, .md for Markdown, else plain text.")
         return
-    path = Path(names[0]).expanduser()
+    path = _file_path(engine, names[0])
+    if path is None:
+        return
     try:
         count = save_records(engine.records, path, engine.target.describe(), brief=brief)
     except OSError as error:
@@ -362,7 +379,10 @@ async def _save(engine: ShellEngine, args: list[str]) -> None:
         return
     kind = FORMAT_NAMES[save_format(path)]
     short = ", one line per explanation" if brief and save_format(path) != "plain" else ""
-    engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {path} ({kind}{short}, credentials redacted).")
+    shown = path.name if engine.file_root is not None else path
+    engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {shown} ({kind}{short}, credentials redacted).")
+    if engine.file_delivery is not None:
+        engine.file_delivery(path)
 
 
 def parse_replay_args(args: list[str]) -> tuple[str, DemoSettings]:
@@ -400,8 +420,11 @@ async def _replay(engine: ShellEngine, args: list[str]) -> None:
     if engine.replay_depth >= MAX_REPLAY_DEPTH:
         engine.notice("error", f"Not replayed: scripts may call each other only {MAX_REPLAY_DEPTH} deep.")
         return
+    path = _file_path(engine, name)
+    if path is None:
+        return
     try:
-        steps = read_demo(Path(name).expanduser())
+        steps = read_demo(path)
     except ScriptError as error:
         engine.notice("error", str(error))
         return

@@ -43,6 +43,21 @@ button {{ font: inherit; padding: 0.6em 1.6em; margin-top: 1em; background: #1f6
     constructor(...args) {{ super(...args); open.push(this); }}
   }};
   window.addEventListener("pagehide", () => open.forEach((socket) => socket.close()));
+  // A file the shell saved (/save) arrives as a link to open in a new window, which a popup blocker stops:
+  // follow it as a download link instead.
+  const nativeOpen = window.open.bind(window);
+  window.open = (url, target, features) => {{
+    if (typeof url === "string" && new URL(url, window.location.href).pathname.startsWith("/download/")) {{
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = "";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      return null;
+    }}
+    return nativeOpen(url, target, features);
+  }};
 }})();
 </script>
 <script src="{static}js/textual.js"></script>

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import textual_serve
 from aiohttp import WSMsgType, web
@@ -24,6 +25,7 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from smtpshell.paths import HOME_VARIABLE
+from smtpshell.web.command import is_loopback
 from smtpshell.web.page import full_page, terminal_page
 
 STATIC = Path(textual_serve.__file__ or ".").parent / "static"  # its terminal script, stylesheet and fonts
@@ -41,7 +43,7 @@ class WebSettings:
 
 def tab_command(home: Path, shell_args: list[str]) -> str:
     """The shell a tab runs: the full-screen UI chosen explicitly (its standard input is a pipe, not a terminal)."""
-    words = [sys.executable, "-m", "smtpshell", "--tui", *shell_args]
+    words = [sys.executable, "-m", "smtpshell", "--web-tab", *shell_args]
     # exec: the shell becomes the app, so stopping the tab stops the app itself and not only /bin/sh.
     return f"exec env {HOME_VARIABLE}={shlex.quote(str(home))} " + " ".join(shlex.quote(w) for w in words)
 
@@ -84,7 +86,21 @@ class ShellWebServer:
         shutil.copytree(self._shared_tls, home / self._shared_tls.name)
         return home
 
-    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+    def refusal(self, request: web.Request) -> str | None:
+        """Why a request may not open a shell: another site's page (a browser sends any site's WebSocket to any
+        address, so the Origin is checked), or, on loopback, a name that is not this machine's (DNS rebinding)."""
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+            return f"a page from {origin} may not open a shell here"
+        hostname = urlsplit("//" + request.host).hostname or ""
+        if is_loopback(self.settings.host) and not is_loopback(hostname):
+            return f"this server answers only to this machine's own names, not {hostname}"
+        return None
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        refused = self.refusal(request)
+        if refused is not None:
+            return web.Response(status=403, text=f"smtpshell web: {refused}\n")
         socket = web.WebSocketResponse(heartbeat=15)
         await socket.prepare(request)
         if self.full():
@@ -156,6 +172,24 @@ class ShellWebServer:
                 process.kill()
             await process.wait()
 
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        """A file a tab saved (/save), handed over by the tab's app; the key is known only to that tab's page."""
+        key = request.match_info["key"]
+        try:
+            meta = await self.downloads.get_download_metadata(key)
+        except KeyError:
+            raise web.HTTPNotFound(text="No such download: it belongs to a tab that has closed.") from None
+        response = web.StreamResponse()
+        response.headers["Content-Type"] = meta.mime_type + (f"; charset={meta.encoding}" if meta.encoding else "")
+        name = "".join(c for c in meta.file_name if c.isalnum() or c in "._-") or "smtpshell-download"
+        how = "inline" if meta.open_method == "browser" else "attachment"
+        response.headers["Content-Disposition"] = f'{how}; filename="{name}"'
+        await response.prepare(request)
+        async for chunk in self.downloads.download(key):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
     # ---- the application --------------------------------------------------------------------------------------
 
     def application(self) -> web.Application:
@@ -164,6 +198,7 @@ class ShellWebServer:
             [
                 web.get("/", self.index),
                 web.get("/ws", self.websocket),
+                web.get("/download/{key}", self.download),
                 web.static("/static", STATIC),
             ]
         )

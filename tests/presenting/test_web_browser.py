@@ -14,6 +14,7 @@ from aiohttp import web
 
 from smtpshell.web.server import ShellWebServer, WebSettings
 from tests.presenting import browser
+from tests.presenting.page_reader import read_page
 
 REASON = browser.missing()
 pytestmark = [pytest.mark.skipif(REASON is not None, reason=str(REASON)), pytest.mark.timeout(240)]
@@ -45,9 +46,10 @@ def _wait(driver: Any, condition: Any, what: str) -> None:
         raise AssertionError(f"the browser never showed {what}") from None
 
 
-def _open_and_type(driver: Any, url: str, screenshot: Path) -> tuple[str, list[str]]:
+def _open_and_type(driver: Any, url: str, screenshot: Path, downloads: Path) -> tuple[str, list[str]]:
     from selenium.webdriver.common.by import By
 
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.get(url)
     # The command line's placeholder is on screen: the shell has started and its greeting has arrived.
     _wait(
@@ -58,7 +60,11 @@ def _open_and_type(driver: Any, url: str, screenshot: Path) -> tuple[str, list[s
     driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("EHLO me\n")
     _wait(driver, lambda d: "Hello accepted" in browser.screen_text(d), "the explanation of the 250 reply")
     driver.save_screenshot(str(screenshot))
-    return browser.screen_text(driver), browser.resources(driver)
+    seen = browser.screen_text(driver), browser.resources(driver)
+    # /save in a tab: the page lands in the browser's downloads, not on the server's disk.
+    driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("/save class.html\n")
+    _wait(driver, lambda d: (downloads / "class.html").is_file(), "the saved page downloaded")
+    return seen
 
 
 async def test_a_browser_tab_runs_the_shell_and_explains_ehlo(
@@ -68,11 +74,17 @@ async def test_a_browser_tab_runs_the_shell_and_explains_ehlo(
     driver = await asyncio.to_thread(browser.start, tmp_path / "profile")
     try:
         screenshot = tmp_path / "web-ehlo.png"
-        text, loaded = await asyncio.to_thread(_open_and_type, driver, url, screenshot)
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        text, loaded = await asyncio.to_thread(_open_and_type, driver, url, screenshot, downloads)
         assert "C: EHLO me" in text and "250-PIPELINING" in text
         assert "250 Hello accepted: the server lists" in text and "Explanation" in text
         assert screenshot.stat().st_size > 10_000
         assert loaded and all(u.startswith(url) for u in loaded), loaded  # no font or script from outside
+        page = read_page((downloads / "class.html").read_text())
+        assert [block.summary.split(".", 1)[1][:7] for block in page.exchanges] == ["Greetin", "EHLO me"]
+        assert "Hello accepted" in page.exchanges[1].explanation
+        assert not list(Path.cwd().glob("class.html"))  # nothing was written where the server runs
         assert len(server.tabs) == 1
         [service] = server.tabs
         process = service._process

@@ -83,7 +83,7 @@ def test_each_tab_runs_the_full_screen_ui_in_its_own_home(tmp_path: Path) -> Non
     line = tab_command(tmp_path / "tab home", ["--connect", "mx.class.test:2525"])
     assert line.startswith("exec env SMTPSHELL_HOME=")
     assert "'" + str(tmp_path / "tab home") + "'" in line
-    assert line.endswith("-m smtpshell --tui --connect mx.class.test:2525")
+    assert line.endswith("-m smtpshell --web-tab --connect mx.class.test:2525")
 
 
 async def test_a_tab_survives_malformed_frames_and_ends_when_its_socket_closes(smtpshell_home: Path) -> None:
@@ -112,3 +112,48 @@ async def test_a_tab_survives_malformed_frames_and_ends_when_its_socket_closes(s
         assert process.returncode is not None
     finally:
         await runner.cleanup()
+
+
+async def test_another_sites_page_or_name_may_not_open_a_shell(base_url: str) -> None:
+    from aiohttp import WSServerHandshakeError
+
+    port = base_url.rsplit(":", 1)[1]
+    async with ClientSession() as client:
+        for headers, why in (
+            ({"Origin": "http://evil.example"}, "a page from http://evil.example may not open a shell here"),
+            ({"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}, "not evil.example"),
+        ):
+            with pytest.raises(WSServerHandshakeError) as refused:
+                await client.ws_connect(base_url + "/ws", headers=headers)
+            assert refused.value.status == 403
+            async with client.get(base_url + "/ws", headers=headers) as answer:
+                assert answer.status == 403 and why in await answer.text()
+
+
+async def test_a_tabs_files_stay_in_its_own_folder(smtpshell_home: Path, tmp_path: Path) -> None:
+    from smtpshell.session.engine import ShellEngine
+    from smtpshell.session.records import Notice
+
+    root = tmp_path / "tab-files"
+    root.mkdir()
+    delivered: list[Path] = []
+    engine = ShellEngine(data_dir=smtpshell_home)
+    engine.file_root = root
+    engine.file_delivery = delivered.append
+    await engine.start()
+    try:
+        outside = tmp_path / "outside.html"
+        for line in (f"/save {outside}", "/save ../up.html", "/save ~/home.md", "/replay /etc/hostname"):
+            await engine.submit(line)
+            notice = engine.records[-1]
+            assert isinstance(notice, Notice) and notice.level == "error" and notice.text.startswith("Not here")
+        assert not outside.exists() and not (tmp_path / "up.html").exists()
+        await engine.submit("EHLO me")
+        await engine.submit("/save lesson.html")
+        assert delivered == [root / "lesson.html"] and (root / "lesson.html").is_file()
+        await engine.submit("/save session.txt")
+        await engine.submit("/replay session.txt")  # a tab may replay what it saved itself
+        sent = [r.command for r in engine.records if hasattr(r, "command")]
+        assert sent.count("EHLO me") == 2 and sent[-1] == "EHLO me"
+    finally:
+        await engine.close()
