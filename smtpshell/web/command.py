@@ -85,8 +85,8 @@ def main(argv: list[str]) -> int:
     if not is_loopback(options.host):
         print(
             f"smtpshell web: WARNING: listening on {options.host}, not on loopback: anyone who can reach this "
-            f"machine on port {options.port} can open a shell here (up to {options.max_tabs} at once). Use it on "
-            "a trusted classroom network only.",
+            f"machine on port {options.port} can open a shell here (up to {options.max_tabs} at once), and each "
+            "shell can /connect to mail servers from this machine. Use it on a trusted classroom network only.",
             file=sys.stderr,
         )
     from aiohttp import web
