@@ -104,12 +104,16 @@ class DemoRun:
             self._stop_with(engine, step, "the shell is not connected", "Connect first (/sandbox or /connect HOST).")
             return False
         before = len(engine.records)
-        await engine.run_line(step.text)
-        if engine.suggestion == step.text:
-            # The shell held the line back with a warning (a pointless command): the script means it, as a
-            # learner does who presses Enter again, so it goes out after the warning.
-            engine.take_suggestion()
+        engine.replay_depth += 1  # a /replay inside the demo runs whole, and not forever
+        try:
             await engine.run_line(step.text)
+            if engine.suggestion == step.text:
+                # The shell held the line back with a warning (a pointless command): the script means it, as a
+                # learner does who presses Enter again, so it goes out after the warning.
+                engine.take_suggestion()
+                await engine.run_line(step.text)
+        finally:
+            engine.replay_depth -= 1
         if is_meta:
             return True
         for record in engine.records[before:]:

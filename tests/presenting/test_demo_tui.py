@@ -152,3 +152,19 @@ async def test_typing_shows_the_line_appear_before_it_is_sent(smtpshell_home: Pa
         await settle(pilot, app)
         assert shown[:4] == ["N", "NO", "NOO", "NOOP"] and shown[-1] == ""  # typed, then the line is cleared
         assert app.query_one(CommandLine).input.value == ""
+
+
+async def test_a_replay_inside_a_demo_runs_whole_and_the_demo_goes_on(smtpshell_home: Path, tmp_path: Path) -> None:
+    inner = tmp_path / "inner.txt"
+    inner.write_text("NOOP\nRSET\n")
+    script = tmp_path / "outer.txt"
+    script.write_text(f"EHLO me.example\n/replay {inner}\nQUIT\n")
+    app = _app(smtpshell_home, script)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await wait_for(pilot, lambda: bool(app.query(DemoPanel)), "the demo panel")
+        await _key(pilot, app, "enter")
+        await _key(pilot, app, "enter")
+        assert _commands(app)[-3:] == ["EHLO me.example", "NOOP", "RSET"]
+        panel = app.query_one(DemoPanel)
+        assert panel.run.source == str(script) and "Next (3/3): QUIT" in _panel_text(app)
