@@ -189,3 +189,21 @@ TRANSCRIPT = """\
 def test_notices_in_a_saved_transcript_are_not_replayed() -> None:
     steps = [s.text for s in transcript_steps(TRANSCRIPT.splitlines()) if s.kind == "send"]
     assert steps == ["EHLO me.example", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<nobody@elsewhere.test>", "QUIT"]
+
+
+def test_redacted_credentials_become_notes_not_commands() -> None:
+    saved = [
+        "06:00:01.000 TLS C: EHLO me.example",
+        "06:00:01.001 TLS S: 250 AUTH PLAIN LOGIN",
+        "06:00:02.000 TLS C: AUTH LOGIN",
+        "06:00:02.001 TLS S: 334 VXNlcm5hbWU6",
+        "06:00:03.000 TLS C: [credentials hidden]",
+        "06:00:03.001 TLS S: 334 UGFzc3dvcmQ6",
+        "06:00:04.000 TLS C: [credentials hidden]",
+        "06:00:04.001 TLS S: 235 2.7.0 Authentication successful",
+        "06:00:05.000 TLS C: AUTH PLAIN [credentials hidden]",
+    ]
+    steps = transcript_steps(saved)
+    assert [(s.kind, s.text) for s in steps if s.kind == "send"] == [("send", "EHLO me.example"), ("send", "AUTH LOGIN")]
+    notes = [s for s in steps if s.kind == "note"]
+    assert [n.line for n in notes] == [5, 7, 9] and all("/auth" in n.text for n in notes)
