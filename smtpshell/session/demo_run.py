@@ -105,14 +105,13 @@ class DemoRun:
             return False
         before = len(engine.records)
         engine.replay_depth += 1  # a /replay inside the demo runs whole, and not forever
+        # A script is deliberate: a line the shell would hold back with a warning (DATA before any recipient)
+        # goes out after the warning, as the demo means it to.
+        deliberate, engine.deliberate = engine.deliberate, True
         try:
             await engine.run_line(step.text)
-            if engine.suggestion == step.text:
-                # The shell held the line back with a warning (a pointless command): the script means it, as a
-                # learner does who presses Enter again, so it goes out after the warning.
-                engine.take_suggestion()
-                await engine.run_line(step.text)
         finally:
+            engine.deliberate = deliberate
             engine.replay_depth -= 1
         if is_meta:
             return True

@@ -14,7 +14,7 @@ from typing import Literal
 from smtpshell.handout.model import Handout, HandoutExchange, HandoutItem, HandoutNote
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END
 from smtpshell.session.records import UNPROMPTED, Exchange, Notice, Record
-from smtpshell.session.transcript import connection_lines, exchange_lines, notice_lines, plain_transcript
+from smtpshell.session.transcript import exchange_lines, plain_transcript, record_lines
 
 SAVED_PREFIX = "Saved "  # how /save's confirmation starts (meta.py), so the next /save leaves it out
 SaveFormat = Literal["plain", "markdown", "html"]
@@ -37,7 +37,7 @@ def is_save_notice(record: Record) -> bool:
 def exchange_title(exchange: Exchange) -> tuple[str, bool]:
     """What an exchange answered, and whether that is a command line (shown as code) or a description."""
     if exchange.kind == "greeting":
-        return ("Unprompted reply (the server hung up)" if exchange.command == UNPROMPTED else "Greeting"), False
+        return ("Unsolicited reply (no command asked for it)" if exchange.command == UNPROMPTED else "Greeting"), False
     if exchange.command == DATA_END:
         return "End of message (<CRLF>.<CRLF>)", False
     if exchange.command == AUTH_RESPONSE:
@@ -56,10 +56,9 @@ def handout_items(records: Iterable[Record]) -> list[HandoutItem]:
             items.append(
                 HandoutExchange(title, lines, record.explanation, record.server_reason, record.tls, is_command)
             )
-        elif isinstance(record, Notice):
-            items.append(HandoutNote(record.level, tuple(line.text for line in notice_lines(record))))
-        else:
-            items.append(HandoutNote("connection", tuple(line.text for line in connection_lines(record))))
+        else:  # record_lines shows control characters as pictures: nothing raw reaches a page or a terminal
+            level = record.level if isinstance(record, Notice) else "connection"
+            items.append(HandoutNote(level, tuple(line.text for line in record_lines(record))))
     return items
 
 
