@@ -20,6 +20,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "domain": ("smtpshell.domain.command", "report and explain a domain's MX, SPF, DMARC, MTA-STS, DANE, DKIM setup"),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+    "demo": ("smtpshell.demo_command", "run a demo script step by step (Enter sends the next line): demo FILE"),
+    "replay": ("smtpshell.demo_command", "step through a saved transcript with its explanations, no server needed"),
+    "web": ("smtpshell.web.command", "serve the full-screen shell to browser tabs, each its own shell and sandbox"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

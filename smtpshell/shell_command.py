@@ -63,6 +63,15 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     parser.add_argument("--insecure", action="store_true", help="do not check the server's certificate")
     parser.add_argument("--cafile", metavar="FILE", help="trust this CA (PEM) to check the certificate")
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="the full-screen UI even when standard input is not a terminal (as smtpshell web runs it)",
+    )
+    parser.add_argument("--web-tab", action="store_true", help=argparse.SUPPRESS)  # smtpshell web's tabs
+    parser.add_argument(
+        "--theme", metavar="NAME", help="the full-screen UI's theme: high-contrast for a projector, or any of Ctrl+P's"
+    )
     parser.add_argument("--no-explain", action="store_true", help="do not show explanations under replies")
     parser.add_argument("--raw", action="store_true", help="send lines exactly as typed (no safety checks)")
     parser.add_argument(
@@ -126,11 +135,12 @@ def _main(argv: Sequence[str]) -> int:
         target, choice = chosen
     else:
         target = named
-    if not sys.stdin.isatty():
+    options.tui = options.tui or options.web_tab
+    if not sys.stdin.isatty() and not options.tui:
         from smtpshell.repl.script import run_script
 
         return asyncio.run(run_script(_engine(target, policy, options), sys.stdin, sys.stdout))
-    if not options.plain:
+    if options.tui or not options.plain:
         if importlib.util.find_spec("smtpshell.tui.app") is not None:
             return _run_tui(target, policy, options, choice)
         print("smtpshell: the full-screen UI is not installed here; using the plain prompt.", file=sys.stderr)
@@ -192,11 +202,23 @@ def _engine(
     return engine
 
 
+def _theme(name: str | None) -> str | None:
+    if name is None:
+        return None
+    from smtpshell.tui.themes import theme_name
+
+    return theme_name(name)
+
+
 def _run_tui(target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None) -> int:
     from smtpshell.tui.app import SMTPShellApp
 
     engine = _engine(target, policy, options, choice)
-    app = SMTPShellApp(target, policy=policy, engine=engine)
+    app = SMTPShellApp(target, policy=policy, engine=engine, theme=_theme(options.theme))
+    if options.web_tab:
+        from smtpshell.web.tab import confine_files
+
+        confine_files(engine, app)
     try:
         result = app.run()
     finally:

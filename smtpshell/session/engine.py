@@ -107,6 +107,12 @@ class ShellEngine:
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
         self.replay_depth = 0  # how many /replay scripts are running inside each other
+        # A front end that paces /replay itself, one step per key (session/demo_run.py); None: it runs at once.
+        self.demo_presenter: Callable[[Any], None] | None = None
+        # In a browser tab (smtpshell web): /save and /replay use only this folder, and saved files are handed to
+        # file_delivery (a download in the browser), so no tab reads or writes the server's other files.
+        self.file_root: Path | None = None
+        self.file_delivery: Callable[[Path], None] | None = None
 
     # ---- what front ends read ------------------------------------------------------------------------
 

@@ -60,9 +60,19 @@ META_COMMANDS: dict[str, MetaCommand] = {
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),
         MetaCommand(
-            "save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations", "path"
+            "save",
+            "/save [--brief] FILE",
+            "save the transcript (credentials redacted); .html makes a handout page, .md Markdown, both with the "
+            "explanations (--brief: one line each)",
+            "path",
         ),
-        MetaCommand("replay", "/replay FILE", "run a demo script: each line as if typed", "path"),
+        MetaCommand(
+            "replay",
+            "/replay [--auto SECONDS] [--typing] FILE",
+            "run a demo script (or a saved transcript's commands) step by step: Enter sends the next line, "
+            "Esc ends; # lines are notes, # pause and # explain directives",
+            "path",
+        ),
         MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks", "on-off"),
         MetaCommand("explanations", "/explanations on|off", "show or hide the explanation under each reply", "on-off"),
         MetaCommand(
