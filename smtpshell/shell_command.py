@@ -16,16 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
 from smtpshell.proto.faults import FaultError, preset_rule
 from smtpshell.proto.policy import SandboxPolicy
-from smtpshell.session.target import (
-    SUBMISSION_PORT_TLS,
-    ConnectRequest,
-    Target,
-    TargetError,
-    TLSMode,
-    parse_host_port,
-)
+from smtpshell.session.target import ConnectRequest, Target, TargetError, remote_target
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -57,11 +51,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         metavar="IP[:PORT]",
         help="the DNS server that --mx (and /connect --mx) asks, instead of the system's",
     )
-    tls = parser.add_mutually_exclusive_group()
-    tls.add_argument("--starttls", action="store_true", help="send EHLO and STARTTLS right after the greeting")
-    tls.add_argument("--tls", action="store_true", help=f"TLS from the first byte (port {SUBMISSION_PORT_TLS})")
-    parser.add_argument("--insecure", action="store_true", help="do not check the server's certificate")
-    parser.add_argument("--cafile", metavar="FILE", help="trust this CA (PEM) to check the certificate")
+    add_connect_options(parser)
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
     parser.add_argument("--no-explain", action="store_true", help="do not show explanations under replies")
     parser.add_argument("--raw", action="store_true", help="send lines exactly as typed (no safety checks)")
@@ -76,25 +66,36 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _tls_mode(options: argparse.Namespace) -> TLSMode:
-    return "implicit" if options.tls else "starttls" if options.starttls else "none"
+def connect_options(options: argparse.Namespace) -> ConnectOptions:
+    try:
+        return options_from(options)
+    except OptionError as error:
+        raise TargetError(str(error)) from None
 
 
 def target_from(options: argparse.Namespace, command: str = "shell") -> Target | None:
     """The target the options name; None with --mx, whose target is chosen from the domain's list."""
-    tls = _tls_mode(options)
+    how = connect_options(options)
+    tls = how.tls
     if options.server is not None and options.mx is not None:
         raise TargetError(f"give a server or --mx DOMAIN, not both ({options.server} and --mx {options.mx})")
+    if options.fault and (options.server is not None or options.mx is not None or command == "connect"):
+        raise TargetError(
+            "--fault makes the built-in sandbox misbehave; a real server's faults are its own. Leave out --fault, "
+            "or leave out the server to practise on the sandbox"
+        )
     if options.mx is not None:
         return None
     if options.server is None and command == "connect":
         raise TargetError("give the server to talk to, HOST[:PORT], or --mx DOMAIN to choose one of a domain's")
     if options.server is None:
-        if options.insecure or options.cafile:
-            raise TargetError("--insecure and --cafile are for a real server; the sandbox's certificate is trusted")
+        if how.with_tls("none").has_options:
+            raise TargetError(
+                "--insecure, --cafile, --tls-version, --sni, --verify-name, --helo, --lmtp and --proxy-protocol are "
+                "for a real server (--connect HOST or smtpshell connect HOST); the sandbox's certificate is trusted"
+            )
         return Target("sandbox", tls=tls)
-    host, port = parse_host_port(options.server, SUBMISSION_PORT_TLS if tls == "implicit" else 25)
-    return Target("remote", host, port, tls, options.insecure, options.cafile)
+    return remote_target(options.server, how)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -146,7 +147,7 @@ def choose_mx_target(
     from smtpshell.net.client_errors import ClientError
     from smtpshell.session.mx_choice import MXChoice, look_up
 
-    request = ConnectRequest(None, None, options.mx, _tls_mode(options), options.insecure, options.cafile)
+    request = ConnectRequest(None, None, options.mx, connect_options(options))
     try:
         result = asyncio.run(look_up(options.mx, options.nameserver))
     except ClientError as error:

@@ -211,7 +211,7 @@ class ShellEngine:
 
     async def _endpoint(self, target: Target) -> tuple[str, int, TLSSettings | None]:
         if target.kind == "remote":
-            settings = TLSSettings(verify=not target.insecure, cafile=target.cafile, server_hostname=target.host)
+            settings = target.options.tls_settings(target.host)
             return target.host, target.port, settings if target.tls == "implicit" else None
         sandbox = await self._sandbox_thread()
         if target.tls == "implicit":
@@ -257,11 +257,22 @@ class ShellEngine:
 
             cafile = str(sandbox_certificate(self.data_dir).certificate)
             return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
-        return TLSSettings(verify=not self.target.insecure, cafile=self.target.cafile, server_hostname=self.target.host)
+        return self.target.options.tls_settings(self.target.host)
+
+    def helo_name(self) -> str:
+        """The name for the EHLO the shell sends by itself: --helo; else the sandbox's lesson name, or our address
+        for a real server (a made-up name there may be refused, or scored as spam)."""
+        if self.target.options.helo:
+            return self.target.options.helo
+        if self.target.kind == "remote" and self.connection is not None:
+            from smtpshell.net.addresses import address_literal
+
+            return address_literal(self.connection.local_address)
+        return CLIENT_NAME
 
     async def _auto_starttls(self) -> None:
         """--starttls: greet and upgrade at once, as a mail client does; the learner greets again over TLS."""
-        await self.send_command(f"EHLO {CLIENT_NAME}")
+        await self.send_command(f"EHLO {self.helo_name()}")
         if not self.connected:
             return
         if not self.state.advertised("STARTTLS"):

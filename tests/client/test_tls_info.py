@@ -86,4 +86,6 @@ def test_rows_say_when_a_certificate_expires_and_what_was_discarded() -> None:
     assert rows["cipher"] == "TLS_AES_128_GCM_SHA256 (128-bit)"
     assert rows["verified"] == "yes: chain and host name mx checked"
     assert rows["discarded"].startswith("14 octets")
-    assert details.to_dict()["discarded"] == "14" and details.to_dict()["mode"] == "starttls"
+    assert details.to_json()["discarded"] == 14 and details.to_json()["mode"] == "starttls"
+    assert details.to_json()["bits"] == 128 and details.to_json()["verified"] is True
+    assert details.to_dict() == dict(details.rows())  # what the shell shows after STARTTLS: for people
