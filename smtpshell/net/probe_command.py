@@ -271,7 +271,12 @@ def _extensions(report: ProbeReport) -> list[str]:
 def _summary(report: ProbeReport) -> list[str]:
     tls = "no"
     if report.tls is not None:
-        checked = "certificate verified" if report.tls.verified else "certificate NOT checked"
+        if report.tls.verified:
+            checked = "certificate verified"
+        elif report.tls.verify_code is not None:
+            checked = f"certificate FAILED verification ({report.tls.verify_result}); session not continued"
+        else:
+            checked = "certificate NOT checked"
         tls = f"yes, {report.tls.version}, {checked}"
     elif "STARTTLS" in report.extensions:
         tls = "offered, but the upgrade failed"

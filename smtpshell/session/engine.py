@@ -34,7 +34,7 @@ from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
 from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
-from smtpshell.session.target import Target
+from smtpshell.session.target import Target, target_preamble
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
@@ -182,7 +182,9 @@ class ShellEngine:
         self._reset_input()
         try:
             host, port, implicit = await self._endpoint(target)
-            self.connection = await ClientConnection.open(host, port, implicit_tls=implicit)
+            self.connection = await ClientConnection.open(
+                host, port, implicit_tls=implicit, preamble=target_preamble(target)
+            )
         except (ClientError, SandboxError, OSError) as error:  # OSError: the sandbox's certificate files
             self.connection_error(error, connecting=True)
             return False

@@ -7,6 +7,7 @@ connect` and `smtpshell probe` use too (net/connect_options.py), so all three re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -45,6 +46,16 @@ class Target:
             return "sandbox"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+
+def target_preamble(target: Target) -> Callable[[str, str], bytes] | None:
+    """What to send before the first SMTP byte: a PROXY header with --proxy-protocol, else nothing."""
+    version = target.options.proxy_protocol
+    if target.kind != "remote" or version is None:
+        return None
+    from smtpshell.net.proxy_header import proxy_header
+
+    return lambda local, peer: proxy_header(version, local, peer)
 
 
 def parse_host_port(text: str, default_port: int = 25) -> tuple[str, int]:
