@@ -33,7 +33,7 @@ from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
-from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
+from smtpshell.session.safety import forbidden_character, long_line_warning, pointless_warning, refusal_text
 from smtpshell.session.target import Target, target_preamble
 
 if TYPE_CHECKING:
@@ -261,6 +261,12 @@ class ShellEngine:
             return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
         return self.target.options.tls_settings(self.target.host)
 
+    def reconnect_advice(self) -> str:
+        """How to go on after the connection is lost: a real server is connected to again before the sandbox."""
+        if self.target.kind == "remote":
+            return f"Type /connect {self.target.describe()} to connect again, or /sandbox for the built-in server."
+        return RECONNECT_ADVICE
+
     def helo_name(self) -> str:
         """The name for the EHLO the shell sends by itself: --helo; else the sandbox's lesson name, or our address
         for a real server (a made-up name there may be refused, or scored as spam)."""
@@ -383,7 +389,7 @@ class ShellEngine:
         self.notice(
             "warning",
             "Interrupted: the shell closed the connection.",
-            "A reply arriving late would be taken for the answer to your next command. " + RECONNECT_ADVICE,
+            "A reply arriving late would be taken for the answer to your next command. " + self.reconnect_advice(),
         )
         self.emit(ConnectionChange("disconnected", self.target.describe(), "interrupted", at=time.time()))
 
@@ -421,14 +427,15 @@ class ShellEngine:
         auth_response = self.state.auth_mechanism is not None and self.connected
         self._remember(line, auth_response=auth_response)
         if not self.connected:
-            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            self.notice("error", "Not connected: nothing was sent.", self.reconnect_advice())
             return
         if not self.raw:
             what = forbidden_character(line)
             if what is not None:
                 self.notice("error", *refusal_text(what))
                 return
-            warning = None if auth_response or held == line else pointless_warning(line, self.state)
+            warning = None if auth_response or held == line else long_line_warning(line)
+            warning = warning or (None if auth_response or held == line else pointless_warning(line, self.state))
             if warning is not None:
                 self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
                 self.notice("warning", warning)
@@ -476,7 +483,7 @@ class ShellEngine:
     ) -> Exchange | None:
         connection = self.connection
         if connection is None or connection.closed:
-            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            self.notice("error", "Not connected: nothing was sent.", self.reconnect_advice())
             return None
         sent_at = time.time()
         try:
@@ -518,7 +525,8 @@ class ShellEngine:
         replied_at = time.time()
         self.state.apply(state_command, reply)
         reason = self.server_reason(reply)
-        explanation = explain_reply(reply, state_command, self.state.copy(), reason)
+        real = self.target.kind == "remote"
+        explanation = explain_reply(reply, state_command, self.state.copy(), reason, real_server=real)
         exchange = Exchange(
             self.next_index(),
             shown,
@@ -549,7 +557,7 @@ class ShellEngine:
             why = "after QUIT" if reply.code == 221 else f"with {reply.code}"
             await self.disconnect(f"the server closed the connection {why}")
             if reply.code != 221:
-                self.notice("warning", "The server closed the connection.", RECONNECT_ADVICE)
+                self.notice("warning", "The server closed the connection.", self.reconnect_advice())
             return
         if verb == "DATA" and reply.code == 354:
             self.mode = "data"
@@ -604,7 +612,9 @@ class ShellEngine:
         self.forget_connection()
         if isinstance(error, ClientError):
             advice = error.advice + (f"\n{error.detail}" if error.detail else "")
-            self.notice("error", error.headline, advice if connecting else f"{advice}\n{RECONNECT_ADVICE}".strip())
+            self.notice(
+                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice()}".strip()
+            )
         elif isinstance(error, SandboxError):
             self.notice("error", f"The sandbox could not start: {error}", "Try again, or /connect HOST.")
         else:

@@ -50,7 +50,7 @@ async def finish_message(engine: ShellEngine) -> None:
     engine.mode = "command"
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: the message was not sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: the message was not sent.", engine.reconnect_advice())
         return
     payload = data_payload(lines, raw=engine.raw)
     shown, doubled = (lines, 0) if engine.raw else stuffed_lines(lines)
@@ -94,7 +94,7 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
         return
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: nothing was sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: nothing was sent.", engine.reconnect_advice())
         return
     sent_at = time.time()
     try:

@@ -98,3 +98,21 @@ def pointless_warning(line: str, state: ClientState) -> str | None:
                 "Not sent; send the same line again (it is back on the command line) to send it anyway."
             )
     return None
+
+
+COMMAND_LINE_LIMIT = 512  # RFC 5321 §4.5.3.1.4: a command line, verb to CRLF, in octets
+
+
+def long_line_warning(line: str) -> str | None:
+    """A warning for a command line over 512 octets (with its CRLF), which many servers refuse or cut.
+
+    AUTH is left alone: RFC 4954 §4 allows its lines up to 12288 octets, for long initial responses.
+    """
+    size = len(line.encode("utf-8", "surrogateescape")) + 2
+    if size <= COMMAND_LINE_LIMIT or split_command(line).verb == "AUTH":
+        return None
+    return (
+        f"This command line is {size} octets with its CRLF; RFC 5321 §4.5.3.1.4 limits a command line to "
+        f"{COMMAND_LINE_LIMIT}, and many servers answer 500 5.5.2 (line too long) or cut it. "
+        "Not sent; send the same line again (it is back on the command line) to send it anyway."
+    )
