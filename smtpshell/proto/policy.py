@@ -49,6 +49,7 @@ class SandboxPolicy:
     command_timeout: float = 300.0  # RFC 5321 §4.5.3.2.7: at least 5 minutes awaiting a command
     data_timeout: float = 180.0  # RFC 5321 §4.5.3.2.5: 3 minutes for each block of data
     faults: FaultPlan = field(default_factory=FaultPlan)
+    lmtp: bool = False  # RFC 2033: greet with LHLO (HELO/EHLO refused), one reply per recipient after the data
 
     def is_local_domain(self, domain: str) -> bool:
         return domain.lower().rstrip(".") in self.domains

@@ -24,7 +24,7 @@ from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
-from smtpshell.session import idle_watch, meta
+from smtpshell.session import idle_watch, lmtp, meta
 from smtpshell.session.auth_flow import answer_password
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
 from smtpshell.session.message import message_template, split_message_text
@@ -178,7 +178,7 @@ class ShellEngine:
         """Open a new session with ``target`` (closing the current one); False when it failed (see the notices)."""
         await self.disconnect("the shell opened a new connection", quietly=self.connection is None)
         self.target = target
-        self.state = ClientState()
+        self.state = ClientState(lmtp=target.options.lmtp)
         self._reset_input()
         try:
             host, port, implicit = await self._endpoint(target)
@@ -280,7 +280,7 @@ class ShellEngine:
 
     async def _auto_starttls(self) -> None:
         """--starttls: greet and upgrade at once, as a mail client does; the learner greets again over TLS."""
-        await self.send_command(f"EHLO {self.helo_name()}")
+        await self.send_command(f"{'LHLO' if self.state.lmtp else 'EHLO'} {self.helo_name()}")
         if not self.connected:
             return
         if not self.state.advertised("STARTTLS"):
@@ -496,10 +496,42 @@ class ShellEngine:
             return None
         return await self.receive(state_command or line, shown or line, kind, sent_at)
 
-    async def receive(
+    async def receive_final(
         self, state_command: str, shown: str, kind: ExchangeKind, sent_at: float, payload_lines: tuple[str, ...] = ()
     ) -> Exchange | None:
-        """Read the reply to what was just sent, advance the state, record the exchange, act on the reply."""
+        """The reply to the end of a message: in LMTP one per accepted recipient, in RCPT order (RFC 2033 §4.2)."""
+        recipients = lmtp.recipients_answering(self.state, state_command)
+        if not recipients:
+            return await self.receive(state_command, shown, kind, sent_at, payload_lines)
+        exchange: Exchange | None = None
+        for index, address in enumerate(recipients):
+            note = lmtp.recipient_note(address, index, len(recipients))
+            first = index == 0
+            exchange = await self.receive(
+                state_command if first else lmtp.MORE_REPLIES,
+                shown if first else lmtp.shown_for(address),
+                kind,
+                sent_at,
+                payload_lines if first else (),
+                note=note,
+            )
+            if exchange is None or not self.connected:
+                break
+        return exchange
+
+    async def receive(
+        self,
+        state_command: str,
+        shown: str,
+        kind: ExchangeKind,
+        sent_at: float,
+        payload_lines: tuple[str, ...] = (),
+        *,
+        note: str | None = None,
+    ) -> Exchange | None:
+        """Read the reply to what was just sent, advance the state, record the exchange, act on the reply.
+
+        ``note`` is added to the explanation (which LMTP recipient a reply is for)."""
         connection = self.connection
         assert connection is not None
         tls = connection.tls is not None
@@ -527,6 +559,8 @@ class ShellEngine:
         reason = self.server_reason(reply)
         real = self.target.kind == "remote"
         explanation = explain_reply(reply, state_command, self.state.copy(), reason, real_server=real)
+        if note is not None:
+            explanation = lmtp.with_note(explanation, note)
         exchange = Exchange(
             self.next_index(),
             shown,

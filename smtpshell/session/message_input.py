@@ -74,7 +74,7 @@ async def finish_message(engine: ShellEngine) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
+    await engine.receive_final(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
 
 
 async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
@@ -102,4 +102,4 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(command, command, "data", sent_at, payload_lines=(chunk,))
+    await engine.receive_final(command, command, "data", sent_at, payload_lines=(chunk,))
