@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
-from smtpshell.proto.faults import FaultError, preset_rule
-from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.session.target import ConnectRequest, Target, TargetError, remote_target
 
 if TYPE_CHECKING:
+    from smtpshell.proto.policy import SandboxPolicy
     from smtpshell.session.engine import ShellEngine
     from smtpshell.session.mx_choice import MXChoice
 
@@ -114,9 +113,8 @@ def _main(argv: Sequence[str]) -> int:
     options = build_parser(command).parse_args(args)
     try:
         named = target_from(options, command)
-        policy = SandboxPolicy()
-        policy.faults.rules.extend(preset_rule(spec) for spec in options.fault)
-    except (TargetError, FaultError) as error:
+        policy = _sandbox_policy(options.fault) if named is not None and named.kind == "sandbox" else None
+    except (TargetError, ValueError) as error:  # a FaultError is a ValueError
         print(f"smtpshell: {error}", file=sys.stderr)
         return 2
     choice: MXChoice | None = None
@@ -138,6 +136,16 @@ def _main(argv: Sequence[str]) -> int:
     from smtpshell.repl.app import run_repl
 
     return asyncio.run(run_repl(_engine(target, policy, options, choice)))
+
+
+def _sandbox_policy(faults: list[str]) -> SandboxPolicy:
+    """The sandbox's rules with the --fault specs; only a sandbox session pays for importing them."""
+    from smtpshell.proto.faults import preset_rule
+    from smtpshell.proto.policy import SandboxPolicy
+
+    policy = SandboxPolicy()
+    policy.faults.rules.extend(preset_rule(spec) for spec in faults)
+    return policy
 
 
 def choose_mx_target(
@@ -179,7 +187,7 @@ def choose_mx_target(
 
 
 def _engine(
-    target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None
+    target: Target, policy: SandboxPolicy | None, options: argparse.Namespace, choice: MXChoice | None = None
 ) -> ShellEngine:
     from smtpshell.session.engine import ShellEngine
 
@@ -193,11 +201,13 @@ def _engine(
     return engine
 
 
-def _run_tui(target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None) -> int:
+def _run_tui(
+    target: Target, policy: SandboxPolicy | None, options: argparse.Namespace, choice: MXChoice | None = None
+) -> int:
     from smtpshell.tui.app import SMTPShellApp
 
     engine = _engine(target, policy, options, choice)
-    app = SMTPShellApp(target, policy=policy, engine=engine)
+    app = SMTPShellApp(target, policy=engine.policy, engine=engine)
     try:
         result = app.run()
     finally:

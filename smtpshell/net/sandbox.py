@@ -22,6 +22,7 @@ from typing import Any, cast
 from smtpshell.net.addresses import format_address
 from smtpshell.net.certs import sandbox_server_context
 from smtpshell.net.mailstore import MailStore
+from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
 from smtpshell.proto.events import (
     Authenticated,
@@ -43,9 +44,7 @@ TLS_HANDSHAKE_TIMEOUT = 30.0
 STOP_GRACE = 5.0  # seconds stop() waits for clients to hang up after the 421 before cutting them off
 LISTEN_BACKLOG = 1024
 
-
-class SandboxError(Exception):
-    """The sandbox could not start; the message says why in words a learner understands."""
+__all__ = ["DEFAULT_HOST", "Sandbox", "SandboxError", "SandboxThread"]
 
 
 class Sandbox:

@@ -15,19 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from smtpshell.explain import explain_reply
 from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
-from smtpshell.net.sandbox import SandboxError, SandboxThread
-from smtpshell.net.server_log import LogEntry, SessionOpened
+from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.paths import data_dir as default_data_dir
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.errors import LocalProtocolError
-from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
-from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
-from smtpshell.session import idle_watch, lmtp, meta
-from smtpshell.session.auth_flow import answer_password
+from smtpshell.session import idle_watch, lmtp
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
-from smtpshell.session.message import message_template, split_message_text
 from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_message
 from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
@@ -36,7 +31,13 @@ from smtpshell.session.redact import HIDDEN, history_line, redact_command
 from smtpshell.session.safety import forbidden_character, long_line_warning, pointless_warning, refusal_text
 from smtpshell.session.target import Target, target_preamble
 
+# A script talking to a real server needs none of the sandbox (server, mail store, certificates, fault tables),
+# the meta commands, lessons or the message template: those modules are imported where they are first used.
 if TYPE_CHECKING:
+    from smtpshell.net.sandbox import SandboxThread
+    from smtpshell.net.server_log import LogEntry
+    from smtpshell.proto.events import Message
+    from smtpshell.proto.policy import SandboxPolicy
     from smtpshell.session.completion import Completion
     from smtpshell.session.mx_choice import MXChoice
 
@@ -66,7 +67,7 @@ class ShellEngine:
         # queue ids): the real clock and fresh ids, unless a test pins them.
         self.clock = clock
         self.new_id = new_id
-        self.policy = policy or SandboxPolicy()
+        self._policy = policy
         self.on_record = on_record
         self.data_dir = data_dir
         self.records: list[Record] = []
@@ -101,6 +102,19 @@ class ShellEngine:
     # ---- what front ends read ------------------------------------------------------------------------
 
     @property
+    def policy(self) -> SandboxPolicy:
+        """The sandbox's rules; made on first use, since a session with a real server never needs them."""
+        if self._policy is None:
+            from smtpshell.proto.policy import SandboxPolicy
+
+            self._policy = SandboxPolicy()
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: SandboxPolicy) -> None:
+        self._policy = policy
+
+    @property
     def prompt(self) -> str:
         if self.mode == "command" and self.state.auth_mechanism:
             return AUTH_PROMPT  # a 334 waits for one base64 line, typed by hand
@@ -129,6 +143,8 @@ class ShellEngine:
         return entries
 
     def message_template(self) -> str:
+        from smtpshell.session.message import message_template
+
         return message_template(self.state, now=self.clock(), new_id=self.new_id)
 
     def sandbox_addresses(self) -> list[tuple[str, str]]:
@@ -149,7 +165,7 @@ class ShellEngine:
             self.state,
             addresses=addresses,
             history=self.history.lines(),
-            lessons=meta.lesson_choices(self),
+            lessons=_meta().lesson_choices(self),
         )
 
     def take_suggestion(self) -> str | None:
@@ -245,6 +261,8 @@ class ShellEngine:
         if self.sandbox is not None and (self.sandbox.loop is None or self.sandbox.loop.is_closed()):
             self.sandbox = None  # stopped behind the engine's back: /sandbox starts a fresh one
         if self.sandbox is None:
+            from smtpshell.net.sandbox import SandboxThread
+
             thread = SandboxThread(
                 self.policy, tls_port=0, data_dir=self.data_dir, clock=self.clock, new_id=self.new_id
             )
@@ -299,7 +317,8 @@ class ShellEngine:
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
-        meta.lesson_observe(self, record)  # after: what the lesson says about a record comes after it
+        if self.lesson_guide is not None:  # after: what the lesson says about a record comes after it
+            _meta().lesson_observe(self, record)
 
     def notice(self, level: Literal["info", "warning", "error"], text: str, detail: str = "") -> Notice:
         record = Notice(level, text, detail, time.time())
@@ -316,9 +335,13 @@ class ShellEngine:
     async def run_line(self, line: str) -> None:
         """submit() without taking the lock: for /replay, which runs inside a submit."""
         if "\n" in line and not self.raw and self.mode != "secret":
+            from smtpshell.session.message import split_message_text
+
             await self._run_block(split_message_text(line))
             return
         if self.mode == "secret":
+            from smtpshell.session.auth_flow import answer_password
+
             await answer_password(self, line)
         elif self.mode == "data" and not self._is_meta(line, in_data=True):
             await data_line(self, line)
@@ -361,6 +384,8 @@ class ShellEngine:
                     "Send DATA first; once the server answers 354, it reads the message.",
                 )
                 return
+            from smtpshell.session.message import split_message_text
+
             lines = split_message_text(text)
             if not self.raw:
                 for line in lines:
@@ -422,7 +447,7 @@ class ShellEngine:
             return
         if self._is_meta(line):
             self._remember(line)
-            await meta.dispatch(self, line)
+            await _meta().dispatch(self, line)
             return
         auth_response = self.state.auth_mechanism is not None and self.connected
         self._remember(line, auth_response=auth_response)
@@ -629,6 +654,9 @@ class ShellEngine:
         """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
         if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
             return None
+        from smtpshell.net.server_log import SessionOpened
+        from smtpshell.proto.events import SendReply
+
         index, self._replies_read = self._replies_read, self._replies_read + 1
         entries = self.sandbox.log.entries(peer=self.connection.local_address)
         if self._log_session is None:
@@ -660,3 +688,10 @@ class ShellEngine:
             )
         if was_connected or connection is not None:
             self.emit(ConnectionChange("disconnected", self.target.describe(), "the connection failed", at=time.time()))
+
+
+def _meta() -> Any:
+    """smtpshell.session.meta, imported on first use: a script to a real server may never type a /command."""
+    from smtpshell.session import meta
+
+    return meta
