@@ -18,6 +18,7 @@ import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from bench_sandbox_throughput import free_port
 
 SESSION = """\
 EHLO bench.example
@@ -39,16 +40,6 @@ class Sink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.count += 1
         return "250 2.0.0 Ok: queued"
-
-
-class LoopbackController(Controller):
-    def __init__(self, handler: Sink) -> None:
-        super().__init__(handler, hostname="127.0.0.1", port=0)
-
-    def _trigger_server(self) -> None:
-        assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
 
 
 def timed(argv: list[str], stdin: str | None, env: dict[str, str]) -> tuple[float, float]:
@@ -77,7 +68,7 @@ def main() -> int:
         print("swaks is not installed (Debian: apt-get install swaks)", file=sys.stderr)
         return 2
     sink = Sink()
-    controller = LoopbackController(sink)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         with tempfile.TemporaryDirectory() as home:
@@ -103,23 +94,14 @@ def main() -> int:
         controller.stop()
     assert sink.count == 3 * runs + 2, sink.count  # every run delivered its message
     print(f"one scripted transaction (EHLO MAIL RCPT DATA QUIT) to aiosmtpd, {runs} runs each, spawn to exit:")
-    print(f"  {'':44}{'wall median':>12}{'wall min':>10}{'CPU median':>12}")
-    rows = (("smtpshell --plain --connect < session.txt", "ours"), ("smtpshell ... --no-explain", "quiet"))
-    for label, key in (*rows, ("swaks --silent", "swaks")):
-        figures = (statistics.median(wall[key]), min(wall[key]), statistics.median(cpu[key]))
-        print(
-            f"  {label:44}" + "".join(f"{f * 1000:{w}.1f} ms"[: w + 3] for f, w in zip(figures, (9, 7, 9), strict=True))
-        )
-    for label, key in rows:
-        ratios = (
-            statistics.median(wall[key]) / statistics.median(wall["swaks"]),
-            min(wall[key]) / min(wall["swaks"]),
-            statistics.median(cpu[key]) / statistics.median(cpu["swaks"]),
-        )
-        print(
-            f"  ratio {label.split(' <')[0]:38}"
-            + "".join(f"{r:{w}.2f}x " for r, w in zip(ratios, (11, 9, 11), strict=True))
-        )
+    print(f"  {'':44}{'wall median':>12}{'wall min':>12}{'CPU median':>12}")
+    labels = {"ours": "smtpshell --plain --connect < session.txt", "quiet": "smtpshell ... --no-explain"}
+    figures = {key: (statistics.median(wall[key]), min(wall[key]), statistics.median(cpu[key])) for key in wall}
+    for key, label in (*labels.items(), ("swaks", "swaks --silent")):
+        print(f"  {label:44}" + "".join(f"{value * 1000:9.1f} ms" for value in figures[key]))
+    for key, label in labels.items():
+        ratios = [ours / theirs for ours, theirs in zip(figures[key], figures["swaks"], strict=True)]
+        print(f"  ratio to swaks: {label:28}" + "".join(f"{ratio:11.2f}x" for ratio in ratios))
     return 0
 
 
