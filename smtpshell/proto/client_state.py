@@ -168,6 +168,7 @@ _HANDLERS = {
     "HELO": lambda s, a, r: s._helo(a, r, esmtp=False),
     "EHLO": lambda s, a, r: s._helo(a, r, esmtp=True),
     "LHLO": lambda s, a, r: s._helo(a, r, esmtp=True),  # RFC 2033 §4.1: LMTP's EHLO
+    "XCLIENT": lambda s, a, r: s._reset_greeting() if r.code == 220 else None,  # Postfix: a new session, greet again
     "MAIL": ClientState._mail,
     "RCPT": ClientState._rcpt,
     "DATA": ClientState._data,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,6 +31,7 @@ from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
 from smtpshell.session.safety import forbidden_character, long_line_warning, pointless_warning, refusal_text
 from smtpshell.session.target import Target, target_preamble
+from smtpshell.session.vendor_commands import explain_reply_to
 
 # A script talking to a real server needs none of the sandbox (server, mail store, certificates, fault tables),
 # the meta commands, lessons or the message template: those modules are imported where they are first used.
@@ -586,6 +588,10 @@ class ShellEngine:
         explanation = explain_reply(reply, state_command, self.state.copy(), reason, real_server=real)
         if note is not None:
             explanation = lmtp.with_note(explanation, note)
+        vendor = explain_reply_to(state_command, reply.code, self.state)
+        if vendor is not None:
+            headline, meaning, step = vendor
+            explanation = replace(explanation, headline=headline, meaning=meaning, next_steps=[step])
         exchange = Exchange(
             self.next_index(),
             shown,

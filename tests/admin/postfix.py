@@ -90,6 +90,8 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 smtpd_upstream_proxy_timeout = 5s
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
+smtpd_authorized_xforward_hosts = 127.0.0.0/8
 biff = no
 """
 
