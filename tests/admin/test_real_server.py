@@ -158,3 +158,47 @@ def test_a_script_against_postfix_reads_its_relay_refusal_without_sandbox_advice
     assert done.returncode == 1, done.stderr  # not every reply was 2xx or 3xx
     assert "S: 554 5.7.1 <someone@elsewhere.example>: Relay access denied" in done.stdout
     assert "sandbox" not in done.stdout.lower() and "alice" not in done.stdout
+
+
+async def test_connect_takes_tls_version_verify_name_and_helo(smtpshell_home: Path, pki_for_connect: Path) -> None:
+    from tests.tls_helpers import issue, make_ca
+
+    ca = make_ca()
+    leaf = issue(ca, ("mail.example.test",))
+    cafile = pki_for_connect / "ca.pem"
+    ca.write(pki_for_connect, "ca")
+    context = leaf.server_context(pki_for_connect, "leaf")
+    seen_helo: list[str] = []
+
+    with aiosmtpd_server(tls_context=context) as (server, _):
+        words = [f"127.0.0.1:{server.port}", "--starttls", "--cafile", str(cafile)]
+        words += ["--verify-name", "mail.example.test", "--tls-version", "1.2", "--helo", "me.example.org"]
+        engine = ShellEngine(data_dir=smtpshell_home)
+        try:
+            await engine.submit("/connect " + " ".join(words))
+            connection = engine.connection
+            assert connection is not None and connection.tls is not None
+            assert connection.tls.version == "TLSv1.2" and connection.tls.verified
+            assert connection.tls.server_hostname == "mail.example.test"
+            seen_helo = [e.command for e in exchanges(engine) if e.command.startswith("EHLO")]
+        finally:
+            await engine.close()
+    assert seen_helo == ["EHLO me.example.org"]
+
+
+async def test_the_shells_own_ehlo_to_a_real_server_gives_our_address(smtpshell_home: Path) -> None:
+    with aiosmtpd_server() as (server, _):
+        engine = ShellEngine(data_dir=smtpshell_home)
+        try:
+            await engine.submit(f"/connect 127.0.0.1:{server.port} --starttls")
+            sent = [e.command for e in exchanges(engine) if e.command.startswith("EHLO")]
+        finally:
+            await engine.close()
+    assert sent == ["EHLO [127.0.0.1]"]  # not a made-up client.example
+
+
+@pytest.fixture
+def pki_for_connect(tmp_path: Path) -> Path:
+    folder = tmp_path / "pki"
+    folder.mkdir()
+    return folder
