@@ -50,6 +50,7 @@ class Postfix:
     starttls_port: int  # STARTTLS offered (smtpd_tls_security_level = may)
     plain_port: int  # no TLS at all
     proxy_port: int  # expects a HAProxy PROXY header first (smtpd_upstream_proxy_protocol = haproxy)
+    relay_port: int  # relays for mynetworks (127.0.0.0/8) only: who the client is changes the answer
 
     def target(self, port: int | None = None, host: str = "127.0.0.1") -> str:
         return f"{host}:{port or self.starttls_port}"
@@ -130,13 +131,14 @@ def running_postfix() -> Iterator[Postfix]:
     certificate = issue(None, NAMES, valid_until=datetime.now(UTC) + timedelta(days=VALID_DAYS))
     cert_file, key_file = certificate.write(directory, "postfix")
     key_file.chmod(0o600)
-    ports = [_free_port() for _ in range(3)]
-    starttls, plain, proxy = ports
+    ports = [_free_port() for _ in range(4)]
+    starttls, plain, proxy, relay = ports
     (directory / "conf" / "main.cf").write_text(_main_cf(directory, cert_file, key_file))
     (directory / "conf" / "master.cf").write_text(
         f"127.0.0.1:{starttls} inet n - n - - smtpd\n"
         f"127.0.0.1:{plain} inet n - n - - smtpd -o smtpd_tls_security_level=none\n"
-        f"127.0.0.1:{proxy} inet n - n - - smtpd -o smtpd_upstream_proxy_protocol=haproxy\n" + _SERVICES
+        f"127.0.0.1:{proxy} inet n - n - - smtpd -o smtpd_upstream_proxy_protocol=haproxy\n"
+        f"127.0.0.1:{relay} inet n - n - - smtpd -o smtpd_relay_restrictions=permit_mynetworks,reject\n" + _SERVICES
     )
     command = ["postfix", "-c", str(directory / "conf")]
     started = subprocess.run([*command, "start"], capture_output=True, text=True, timeout=60, check=False)
@@ -146,7 +148,7 @@ def running_postfix() -> Iterator[Postfix]:
             pytest.fail(f"postfix did not start: {started.stdout}{started.stderr}\n{log}")
         # `postfix start` runs `master -w`, which returns only once the master has initialised, listening
         # sockets bound: the ports take connections now, so nothing is waited for.
-        yield Postfix(directory, certificate, cert_file, starttls, plain, proxy)
+        yield Postfix(directory, certificate, cert_file, starttls, plain, proxy, relay)
     finally:
         subprocess.run([*command, "stop"], capture_output=True, timeout=60, check=False)
         shutil.rmtree(directory, ignore_errors=True)

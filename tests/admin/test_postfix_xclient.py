@@ -22,7 +22,7 @@ def postfix() -> Iterator[Postfix]:
 
 
 async def test_xclient_and_xforward_are_completed_and_explained(postfix: Postfix, smtpshell_home: Path) -> None:
-    engine = ShellEngine(parse_connect_args([postfix.target()]), data_dir=smtpshell_home)
+    engine = ShellEngine(parse_connect_args([postfix.target(postfix.relay_port)]), data_dir=smtpshell_home)
     await engine.start()
     try:
         await run(engine, "EHLO me.example")
@@ -31,20 +31,26 @@ async def test_xclient_and_xforward_are_completed_and_explained(postfix: Postfix
         offered = [c.text for c in complete("XCLIENT ", engine.state)]
         assert {"NAME=", "ADDR=", "PROTO=", "HELO="} <= set(offered)
         assert "ADDR=" not in [c.text for c in complete("XCLIENT ADDR=192.0.2.7 ", engine.state)]
+        # From 127.0.0.1 (in mynetworks) this listener relays ...
+        await run(engine, "MAIL FROM:<me@example.org>", "RCPT TO:<someone@elsewhere.example>", "RSET")
+        assert [e.reply.code for e in exchanges(engine)[-3:] if e.reply] == [250, 250, 250]
 
         await run(engine, "XCLIENT ADDR=192.0.2.7 NAME=client.example.org")
         xclient = exchanges(engine)[-1]
         assert xclient.reply is not None and xclient.reply.code == 220
         assert xclient.explanation is not None and "started the session over" in xclient.explanation.headline
         assert engine.state.helo is None  # a new session: EHLO again
-        await run(engine, "EHLO me.example", "XFORWARD NAME=origin.example.org ADDR=198.51.100.9")
+        # ... and for the client XCLIENT described (192.0.2.7) it does not: Postfix believed it.
+        await run(engine, "EHLO me.example", "MAIL FROM:<me@example.org>", "RCPT TO:<someone@elsewhere.example>")
+        refused = exchanges(engine)[-1]
+        assert refused.reply is not None and refused.reply.code == 554, refused.reply
+        await run(engine, "RSET", "XFORWARD NAME=origin.example.org ADDR=198.51.100.9")
         xforward = exchanges(engine)[-1]
         assert xforward.reply is not None and xforward.reply.code == 250
         assert xforward.explanation is not None and "recorded the original client" in xforward.explanation.headline
         await run(engine, "QUIT")
     finally:
         await engine.close()
-    assert "client.example.org[192.0.2.7]" in postfix.log()  # Postfix logged the client XCLIENT described
 
 
 async def test_a_server_that_does_not_offer_xclient_is_not_said_to_distrust_us(smtpshell_home: Path) -> None:
