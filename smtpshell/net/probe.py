@@ -268,7 +268,7 @@ async def probe(options: ProbeOptions) -> ProbeReport:
         _progress(options, "connect", True, f"connected in {report.connect_seconds:.3f} s")
         report.failure = _failure("tls", error)
         await _certificate_anyway(options, report, error)
-        _progress(options, "tls", False, report.failure.headline)
+        _progress(options, "tls", False, _failure_line(report))
         return report
     report.connect_seconds = time.perf_counter() - started
     report.peer_address, report.local_address = connection.peer_address, connection.local_address
@@ -296,6 +296,17 @@ def _preamble(options: ProbeOptions) -> Callable[[str, str], bytes] | None:
 def _progress(options: ProbeOptions, stage: str, ok: bool | None, text: str) -> None:
     if options.on_stage is not None:
         options.on_stage(StageEvent(stage, ok, text))
+
+
+def _failure_line(report: ProbeReport) -> str:
+    """The failure for a progress line; a certificate that failed carries its verify code and fingerprint."""
+    assert report.failure is not None
+    tls = report.tls
+    if report.failure.stage != "tls" or tls is None or tls.verify_code is None:
+        return report.failure.headline
+    leaf = tls.leaf
+    fingerprint = f", SHA-256 {leaf.fingerprint_sha256}" if leaf is not None and leaf.fingerprint_sha256 else ""
+    return f"{report.failure.headline} [verify return code {tls.verify_result}{fingerprint}]"
 
 
 def _tls_line(tls: TLSDetails) -> str:
@@ -426,7 +437,7 @@ async def _conversation(
     except _StageFailed:
         pass
     if report.failure is not None:
-        _progress(options, report.failure.stage, False, report.failure.headline)
+        _progress(options, report.failure.stage, False, _failure_line(report))
     _notes(report)
     if not connection.closed:
         try:

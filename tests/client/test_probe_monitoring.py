@@ -284,3 +284,14 @@ def test_mx_probes_every_server_in_preference_order(pki: PKI, capsys: pytest.Cap
 def test_mx_and_a_host_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["mx.test", "--mx", "example.test"], capsys)
     assert code == EXIT_USAGE and "one of them" in err
+
+
+def test_brief_shows_a_failed_certificates_verify_code_and_fingerprint(
+    pki: PKI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = issue(None, ("127.0.0.1",))
+    with aiosmtpd_server(tls_context=own.server_context(pki.directory, "own3")) as (server, _):
+        code, out, _ = run([f"127.0.0.1:{server.port}", "--brief", "--timeout", "5"], capsys)
+    [tls] = [line for line in out.splitlines() if line.startswith("tls ")]
+    assert code == EXIT_TLS and tls.startswith("tls      FAIL The server's certificate is self-signed")
+    assert tls.endswith(f"[verify return code 18 (self-signed certificate), SHA-256 {fingerprint(own)}]")
