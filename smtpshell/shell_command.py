@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
 from smtpshell.session.target import ConnectRequest, Target, TargetError, remote_target
+from smtpshell.startup import collector_paused
 
 if TYPE_CHECKING:
     from smtpshell.proto.policy import SandboxPolicy
@@ -28,10 +30,23 @@ DESCRIPTION = """Type SMTP by hand and see every reply explained. Without --conn
 built-in sandbox server; with it, to a real server. Inside the shell, /help lists the shell's commands."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: by default it asks shutil, whose import pulls in the compression
+    modules, and argparse makes a formatter for every option it adds, help or no help."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stdout.fileno()).columns
+        except (ValueError, OSError):
+            columns = 80
+        super().__init__(prog, width=max(columns - 2, 40))
+
+
 def build_parser(command: str) -> argparse.ArgumentParser:
     connect = command == "connect"
     parser = argparse.ArgumentParser(
         prog="smtpshell connect" if connect else "smtpshell",
+        formatter_class=_HelpFormatter,
         description=DESCRIPTION,
         epilog="When standard input is not a terminal, its lines run as typed and the exit status is 0 only if "
         "every reply was 2xx or 3xx.",
@@ -126,9 +141,11 @@ def _main(argv: Sequence[str]) -> int:
     else:
         target = named
     if not sys.stdin.isatty():
-        from smtpshell.repl.script import run_script
+        with collector_paused():
+            from smtpshell.repl.script import run_script
 
-        return asyncio.run(run_script(_engine(target, policy, options), sys.stdin, sys.stdout))
+            engine = _engine(target, policy, options)
+        return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
     if not options.plain:
         if importlib.util.find_spec("smtpshell.tui.app") is not None:
             return _run_tui(target, policy, options, choice)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smtpshell.net.cert_details import CertificateSummary, name_matches, presented_chain, summarize_certificate
+# Certificates are read (and dates computed) only after a handshake: a plaintext session never imports either.
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
 
-__all__ = ["CertificateSummary", "TLSDetails", "TLSProblem", "TLSSettings", "summarize_certificate"]
+    from smtpshell.net.cert_details import CertificateSummary
+
+__all__ = ["TLSDetails", "TLSProblem", "TLSSettings"]
 
 # OpenSSL's X509_V_ERR_* verification codes (x509_vfy.h); the ssl module does not name them.
 _UNABLE_TO_GET_ISSUER_CERT = 2
@@ -97,7 +100,7 @@ class TLSDetails:
     def seconds_left(self, now: datetime | None = None) -> float | None:
         if self.not_after is None:
             return None
-        return (self.not_after - (now or datetime.now(UTC))).total_seconds()
+        return (self.not_after - (now or _now())).total_seconds()
 
     def days_left(self, now: datetime | None = None) -> float | None:
         """Days until the certificate expires, with the fraction (47 hours is 1.96, not 1); negative once expired."""
@@ -111,7 +114,7 @@ class TLSDetails:
         if self.names:
             rows.append(("names", ", ".join(self.names)))
         rows.append(("issuer", self.issuer or "-"))
-        rows.append(("valid", _validity(self.not_before, self.not_after, now or datetime.now(UTC))))
+        rows.append(("valid", _validity(self.not_before, self.not_after, now or _now())))
         leaf = self.leaf
         if leaf is not None and leaf.key:
             rows.append(("key", leaf.key))
@@ -191,6 +194,8 @@ def check_peer_name(ssl_object: ssl.SSLObject | ssl.SSLSocket, settings: TLSSett
     """With --sni different from the name checked, check the name here; raises SSLCertVerificationError."""
     if not settings.checks_name_itself(checked):
         return
+    from smtpshell.net.cert_details import name_matches, summarize_certificate
+
     cert = summarize_certificate(ssl_object.getpeercert(binary_form=True))
     if name_matches(cert.names, checked):
         return
@@ -209,6 +214,8 @@ def details_from(
     implicit: bool = False,
     sni: str | None = None,
 ) -> TLSDetails:
+    from smtpshell.net.cert_details import presented_chain, summarize_certificate
+
     cipher = ssl_object.cipher()
     chain = tuple(summarize_certificate(der) for der in presented_chain(ssl_object))
     cert = chain[0] if chain else summarize_certificate(None)
@@ -365,6 +372,12 @@ def explain_cafile_error(path: str, error: BaseException) -> TLSProblem:
         f"Cannot use {path} as a CA file: {text}",
         "Give a PEM file holding one or more certificates (-----BEGIN CERTIFICATE-----).",
     )
+
+
+def _now() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def _validity(not_before: datetime | None, not_after: datetime | None, now: datetime) -> str:

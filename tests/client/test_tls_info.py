@@ -8,12 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smtpshell.net.tls_info import (
-    TLSDetails,
-    explain_handshake_error,
-    explain_verification_failure,
-    summarize_certificate,
-)
+from smtpshell.net.cert_details import summarize_certificate
+from smtpshell.net.tls_info import TLSDetails, explain_handshake_error, explain_verification_failure
 from tests.tls_helpers import issue, make_ca
 
 
