@@ -507,7 +507,7 @@ def _reply_failure(stage: str, reply: Reply, headline: str) -> ProbeFailure:
         "banner": "A 554 greeting means this server will not talk to this client (often its address is on a "
         "block list); a 421 that it is busy or shutting down. Try later or from another network.",
         "ehlo": "The server did not accept EHLO or HELO. A --helo NAME that is this computer's real DNS name "
-        "sometimes helps.",
+        "sometimes helps; an LMTP server (its banner often says LMTP) is greeted with LHLO: add --lmtp.",
         "tls": "Its TLS may be broken or disabled for now. The rest of the report is from the plaintext session.",
     }[stage]
     return ProbeFailure(stage, "reply", f"{headline}: {reply.wire_lines()[0]}", advice, str(reply))

@@ -97,6 +97,12 @@ class ClientState:
         if esmtp:
             self.extensions = parse_ehlo_keywords(reply)
 
+    def _lhlo(self, argument: str, reply: Reply) -> None:
+        # RFC 2033 §4.1: LMTP's EHLO. A server that accepts it speaks LMTP, whether or not --lmtp was given.
+        self._helo(argument, reply, esmtp=True)
+        if reply.code == 250:
+            self.lmtp = True
+
     def _mail(self, argument: str, reply: Reply) -> None:
         if reply.code == 250:
             self.reset_transaction()
@@ -167,7 +173,7 @@ class ClientState:
 _HANDLERS = {
     "HELO": lambda s, a, r: s._helo(a, r, esmtp=False),
     "EHLO": lambda s, a, r: s._helo(a, r, esmtp=True),
-    "LHLO": lambda s, a, r: s._helo(a, r, esmtp=True),  # RFC 2033 §4.1: LMTP's EHLO
+    "LHLO": ClientState._lhlo,
     "XCLIENT": lambda s, a, r: s._reset_greeting() if r.code == 220 else None,  # Postfix: a new session, greet again
     "MAIL": ClientState._mail,
     "RCPT": ClientState._rcpt,

@@ -148,3 +148,30 @@ async def test_against_aiosmtpd_lmtp_a_refused_recipient_is_told_apart(smtpshell
     refused = exchanges(engine)[7]
     assert refused.command == "(LMTP: reply for <c@example.org>)"
     assert refused.explanation is not None and "only the refused ones need sending again" in refused.explanation.meaning
+
+
+async def test_lhlo_typed_by_hand_makes_the_session_lmtp(lmtp_sandbox: SandboxThread, smtpshell_home: Path) -> None:
+    engine = ShellEngine(parse_connect_args([f"127.0.0.1:{lmtp_sandbox.port}"]), data_dir=smtpshell_home)
+    await engine.start()
+    try:
+        assert not engine.state.lmtp
+        await run(
+            engine,
+            "LHLO me.example",
+            "MAIL FROM:<carol@sandbox.test>",
+            "RCPT TO:<alice@sandbox.test>",
+            "RCPT TO:<bob@sandbox.test>",
+            "DATA",
+            *MESSAGE,
+        )
+        assert engine.state.lmtp
+        assert codes(engine)[-2:] == [250, 250]  # both recipients' replies read, none left for the next command
+        await run(engine, "NOOP")
+        assert exchanges(engine)[-1].command == "NOOP" and codes(engine)[-1] == 250
+    finally:
+        await engine.close()
+
+
+async def test_probe_without_lmtp_against_an_lmtp_server_says_to_add_it(lmtp_sandbox: SandboxThread) -> None:
+    report = await probe(ProbeOptions("127.0.0.1", lmtp_sandbox.port, timeout=5))
+    assert report.failure is not None and report.failure.stage == "ehlo" and "--lmtp" in report.failure.advice
