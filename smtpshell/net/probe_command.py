@@ -30,6 +30,7 @@ from smtpshell.net.probe import (
     size_limit,
 )
 from smtpshell.proto.errors import LocalProtocolError
+from smtpshell.proto.visible_text import visible, visible_lines
 
 EPILOG = """\
 It connects, reads the banner, says EHLO (HELO if EHLO is refused), upgrades with STARTTLS when offered
@@ -101,7 +102,7 @@ def _print_report(args: argparse.Namespace, report: ProbeReport) -> None:
     elif args.brief:
         print(brief_result(report), flush=True)
     else:
-        print(render_report(report, verbose=args.verbose))
+        print(visible_lines(render_report(report, verbose=args.verbose)))  # the server's text, made safe
 
 
 def _progress_printer(args: argparse.Namespace) -> Callable[[StageEvent], None] | None:
@@ -160,7 +161,7 @@ async def _probe_mx(args: argparse.Namespace, options: ProbeOptions) -> int:
             print(brief_result(report), flush=True)
         else:
             print(f"MX {preference if preference is not None else '(implicit)'} {host}")
-            print(render_report(report, verbose=args.verbose), end="\n\n", flush=True)
+            print(visible_lines(render_report(report, verbose=args.verbose)), end="\n\n", flush=True)
     if args.json:
         print(json.dumps({"domain": result.domain, "exit_code": exit_code, "error": None, "hosts": results}, indent=2))
     return exit_code
@@ -203,8 +204,8 @@ def _options(args: argparse.Namespace) -> ProbeOptions:
 
 
 def clean(text: str) -> str:
-    """Text from the network made safe for a terminal: control characters shown as \\xNN."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    """Text from the network made safe for a terminal, on one line (proto.visible_text's rule)."""
+    return visible(text)
 
 
 def render_report(report: ProbeReport, *, verbose: bool = False) -> str:

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from smtpshell.explain import explain_reply
-from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
+from smtpshell.net.client import ClientConnection, ClientError, ConnectionDropped, TLSSettings
 from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.paths import data_dir as default_data_dir
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.errors import LocalProtocolError
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.replies import Reply
+from smtpshell.proto.visible_text import visible_data
 from smtpshell.session import idle_watch, lmtp
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
 from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_message
@@ -29,9 +30,17 @@ from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
-from smtpshell.session.safety import forbidden_character, long_line_warning, pointless_warning, refusal_text
+from smtpshell.session.safety import (
+    forbidden_character,
+    is_loopback_peer,
+    long_line_warning,
+    plaintext_credentials_warning,
+    pointless_warning,
+    refusal_text,
+)
 from smtpshell.session.target import Target, target_preamble
 from smtpshell.session.vendor_commands import explain_reply_to
+from smtpshell.session.visible_records import visible_record
 
 # A script talking to a real server needs none of the sandbox (server, mail store, certificates, fault tables),
 # the meta commands, lessons or the message template: those modules are imported where they are first used.
@@ -76,6 +85,7 @@ class ShellEngine:
         self.state = ClientState()
         self.mode: Mode = "command"
         self.raw = False  # send lines exactly as typed: no safety checks, no dot-stuffing
+        self.deliberate = False  # a script: warnings are said but no line is held back (repl/script.py)
         self.explanations = True  # a flag front ends read: show the explanation under each reply
         self.quit_requested = False  # /quit was typed: the front end should end the session
         self.suggestion: str | None = None  # text a front end should put on the command line, unsent
@@ -96,6 +106,7 @@ class ShellEngine:
         self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
         self._log_session: int | None = None  # the sandbox log's session number of this connection
         self._replies_read = 0
+        self.unsolicited_in_a_row = 0  # replies nobody asked for since the last one that answered a command
         self.mx_choice: MXChoice | None = None  # the last /connect --mx list, for /connect N
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
@@ -162,13 +173,15 @@ class ShellEngine:
         from smtpshell.session.completion import complete
 
         addresses = self.sandbox_addresses() if self.target.kind == "sandbox" else []
-        return complete(
+        found = complete(
             text_before_cursor,
             self.state,
             addresses=addresses,
             history=self.history.lines(),
             lessons=_meta().lesson_choices(self),
         )
+        # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
+        return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]
 
     def take_suggestion(self) -> str | None:
         suggestion, self.suggestion = self.suggestion, None
@@ -316,6 +329,7 @@ class ShellEngine:
     # ---- records -------------------------------------------------------------------------------------
 
     def emit(self, record: Record) -> None:
+        record = visible_record(record)  # server text reaches no one with its control characters
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
@@ -461,12 +475,21 @@ class ShellEngine:
             if what is not None:
                 self.notice("error", *refusal_text(what))
                 return
-            warning = None if auth_response or held == line else long_line_warning(line)
-            warning = warning or (None if auth_response or held == line else pointless_warning(line, self.state))
+            warning = None
+            if held != line:
+                loopback = self.connection is not None and is_loopback_peer(self.connection.peer_address)
+                warning = plaintext_credentials_warning(
+                    line, self.state, auth_response=auth_response, loopback=loopback, held=not self.deliberate
+                )
+            if warning is None and not (auth_response or held == line):
+                warning = long_line_warning(line, held=not self.deliberate)
+            if warning is None and not (auth_response or held == line):
+                warning = pointless_warning(line, self.state, held=not self.deliberate)
             if warning is not None:
-                self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
                 self.notice("warning", warning)
-                return
+                if not self.deliberate:
+                    self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
+                    return
         if auth_response:
             await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
             return
@@ -512,6 +535,8 @@ class ShellEngine:
         if connection is None or connection.closed:
             self.notice("error", "Not connected: nothing was sent.", self.reconnect_advice())
             return None
+        if not await idle_watch.record_unsolicited(self, connection):
+            return None  # the server said 421 (or sent garbage) before this line: it was not sent
         sent_at = time.time()
         try:
             await connection.send_line(line, raw=self.raw)
@@ -530,6 +555,8 @@ class ShellEngine:
         recipients = lmtp.recipients_answering(self.state, state_command)
         if not recipients:
             return await self.receive(state_command, shown, kind, sent_at, payload_lines)
+        if self.connection is not None:
+            self.connection.expect_more_replies(len(recipients) - 1)  # so they are not set aside as unasked
         exchange: Exchange | None = None
         for index, address in enumerate(recipients):
             note = lmtp.recipient_note(address, index, len(recipients))
@@ -562,7 +589,11 @@ class ShellEngine:
         connection = self.connection
         assert connection is not None
         tls = connection.tls is not None
+        # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
+        still_open = await idle_watch.record_unsolicited(self, connection)
         try:
+            if not still_open:
+                raise ConnectionDropped("The server closed the connection before it answered")
             reply = await connection.read_reply()
         except ClientError as error:
             self._record(
@@ -579,9 +610,11 @@ class ShellEngine:
                     payload_lines=payload_lines,
                 )
             )
-            self.connection_error(error)
+            if still_open:  # otherwise the disconnection is told already
+                self.connection_error(error)
             return None
         replied_at = time.time()
+        self.unsolicited_in_a_row = 0
         self.state.apply(state_command, reply)
         reason = self.server_reason(reply)
         real = self.target.kind == "remote"
