@@ -201,7 +201,7 @@ def free_port() -> int:
 
 
 def measure_sandbox(messages: int, concurrency: int) -> tuple[float, float, int]:
-    with SandboxThread(max_connections=concurrency + 10) as sandbox:
+    with SandboxThread(max_connections=concurrency + 10, max_per_address=concurrency + 10) as sandbox:
         elapsed, cpu = run_client(sandbox.port, messages, concurrency)
         return elapsed, cpu, sandbox.store.accepted
 

@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "smtpshell.shell_command",
         "open the shell on a real server: connect HOST[:PORT] or connect --mx DOMAIN",
     ),
+    "domain": ("smtpshell.domain.command", "report and explain a domain's MX, SPF, DMARC, MTA-STS, DANE, DKIM setup"),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
 }

@@ -92,7 +92,11 @@ def _is_known_topic(word: str) -> bool:
 
 
 def _file_argument(words: list[str]) -> str | None:
-    """The one argument names a file to annotate: "-", or an existing file that is not also a topic."""
+    """The one argument names a file to annotate: "-", or an existing file that is not also a topic.
+
+    Anything else is text to explain, even with a "/" in it (a pasted reply often ends in a URL); only a single
+    word that looks like a path and names nothing gets "no such file".
+    """
     if len(words) != 1:
         return None
     word = words[0]
@@ -100,7 +104,8 @@ def _file_argument(words: list[str]) -> str | None:
         return word
     if os.path.isfile(word) and not _is_known_topic(word):
         return word
-    if (os.sep in word or word.lower().endswith(_PATH_SUFFIXES)) and not os.path.exists(word):
+    looks_like_path = not any(char.isspace() for char in word) and "://" not in word
+    if looks_like_path and (os.sep in word or word.lower().endswith(_PATH_SUFFIXES)) and not os.path.exists(word):
         raise UsageError(f"no such file: {word}")
     return None
 

@@ -30,6 +30,13 @@ PSEUDO_NAMES = {
 }
 
 
+CLASS_RETRY = {
+    2: "Nothing to retry: class 2 reports success.",
+    4: "Yes, later: class 4 is a temporary failure; sending again later may work.",
+    5: "No: class 5 is a permanent failure; change something before sending again.",
+}
+
+
 def command_verb(command: str | None) -> str | None:
     """The verb of a command line (upper case), or the pseudo-command itself; None when there is none."""
     if not command:
@@ -153,8 +160,14 @@ def explain_reply(
     situation = find_situation(verb, code, state) if verb else None
     pattern = knowledge.match_pattern(text) if reply.first_digit in (4, 5) and text.strip() else None
 
+    leads = _enhanced_leads(code, status, detail) and not (pattern is not None and pattern.trust_text)
     if situation is not None:
         headline = situation.headline
+    elif pattern is not None and pattern.trust_text:
+        headline = pattern.name  # the provider's code means something else in the registry; its text is right
+    elif leads and detail is not None:
+        # The enhanced code is the more precise of the two: "452 4.2.2" is a full mailbox, not too many recipients.
+        headline = detail.title
     elif info is not None and verb in info.by_command:
         headline = info.by_command[verb]
     elif info is not None:
@@ -169,7 +182,7 @@ def explain_reply(
             if count
             else "Hello accepted, but the server lists no extensions"
         )
-    if pattern is not None and situation is None:
+    if pattern is not None and situation is None and pattern.name not in headline:
         headline = f"{headline} ({pattern.name})"
 
     meaning: list[str] = []
@@ -184,7 +197,9 @@ def explain_reply(
         meaning.append(info.meaning)
     else:
         meaning.append(_unknown_code_meaning(code))
-    if verb and info is not None and verb not in info.answers and "ANY" not in info.answers:
+    if verb and info is not None and verb in info.not_for:
+        meaning.append(f"Unusual: {describe_command(verb)} should not get {code} ({info.not_for[verb]}).")
+    elif verb and info is not None and not info.may_answer(verb):
         meaning.append(f"Unusual: {code} is not among the replies the RFCs list for {describe_command(verb)}.")
     meaning += _parameter_notes(verb, command, reply, state)
     if ehlo and reply.lines[0].strip():
@@ -197,19 +212,30 @@ def explain_reply(
         decoded, challenge_meaning = _challenge(reply, verb, command, state)
         meaning.append(challenge_meaning)
     retry = base_retry = info.retry if info else unknown_code_retry(code)
+    if leads and status is not None and not situation:
+        retry = base_retry = CLASS_RETRY[status.klass]
     if status is not None:
         meaning += _enhanced_meaning(status, detail)
         mismatch = class_mismatch(code, status)
         if mismatch:
             meaning.append(mismatch)
             retry = f"{base_retry} (going by the basic code {code})" if base_retry else None
+        if detail is not None and status.klass == 4 and detail.classes == (5,):
+            retry = permanent_only_retry(detail)
 
     verb_steps = _verb_steps(_state_after(state, command, reply), real_server) if state is not None and command else []
     steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
+    if leads and not (situation and situation.next):
+        steps = []  # the basic code's generic steps ("too many recipients?") would mislead; the detail's advice leads
     if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
         steps = []  # a success's generic "carry on" is said better by the commands that make sense now
-    if detail is not None and status is not None and status.klass != 2:
-        steps.append(detail.advice)
+    if pattern is not None and pattern.trust_text and not (situation and situation.next):
+        steps.insert(0, pattern.advice)
+    elif detail is not None and status is not None and status.klass != 2:
+        if leads and not (situation and situation.next):
+            steps.insert(0, detail.advice)
+        else:
+            steps.append(detail.advice)
     steps += verb_steps
 
     references = [info.rfc if info else BASIC_CODES.get(code, ("", ""))[1]]
@@ -246,6 +272,33 @@ def explain_topic(text: str) -> Explanation:
     return explain(text)
 
 
+def permanent_only_retry(detail: knowledge.EnhancedInfo) -> str:
+    """The retry advice for a code the registry's RFC calls permanent only, sent with class 4."""
+    return (
+        f"Do not count on it: {detail.key} is a permanent condition ({detail.rfc}), so the same message will fail "
+        "again however often it is retried; change it (or where it goes) first."
+    )
+
+
+def _enhanced_leads(code: int, status: EnhancedStatus | None, detail: knowledge.EnhancedInfo | None) -> bool:
+    """Whether the enhanced code, rather than the basic one, should headline a failure.
+
+    A registered detail that is not the catch-all X.n.0 says more than the three digits do (RFC 3463 §2: the
+    enhanced code refines the basic one); success codes keep their per-command headline, and so do the protocol
+    codes X.5.n, which only repeat what 500-504 already say precisely (503 "wrong order" beats 5.5.1 "invalid
+    command").
+    """
+    return (
+        status is not None
+        and detail is not None
+        and code // 100 in (4, 5)
+        and status.klass in (4, 5)
+        and status.detail != 0
+        and status.subject != 5
+        and not detail.deprecated
+    )
+
+
 def _strip_status(reply: Reply, status: EnhancedStatus) -> str:
     """The reply's text without the enhanced code in front of each line."""
     prefix = str(status)
@@ -277,7 +330,7 @@ def _enhanced_meaning(status: EnhancedStatus, detail: knowledge.EnhancedInfo | N
     klass = knowledge.enhanced_classes().get(status.klass)
     subject = knowledge.enhanced_subjects().get(status.subject)
     about = f"subject {status.subject} ({subject.name.lower()})" if subject else f"subject {status.subject} (undefined)"
-    class_name = klass.name.lower() if klass else "unknown class"
+    class_name = klass.title.lower() if klass else "unknown class"
     return [
         f"{status}: the detail {status.detail} is not in the IANA registry, so it is this server's own code. "
         f"What is known: class {status.klass} ({class_name}), {about}. The text is the best guide."

@@ -20,7 +20,7 @@ from smtpshell.net.connect_options import ConnectOptions
 from smtpshell.net.tls_info import explain_verification_failure
 from smtpshell.proto.client_state import parse_ehlo_keywords
 from smtpshell.proto.commands import COMMANDS, MAIL_PARAMS, RCPT_PARAMS
-from smtpshell.proto.grammar import is_domain
+from smtpshell.proto.grammar import is_ascii_digits, is_domain
 from smtpshell.proto.replies import Reply
 
 # Exit codes: which stage failed. 1 is left to Python (an unexpected crash).
@@ -564,7 +564,7 @@ def size_limit(params: str | None) -> int | None:
     if params is None:
         return None
     first = params.split()[0] if params.split() else "0"
-    return int(first) if first.isdigit() else None
+    return int(first) if is_ascii_digits(first) else None
 
 
 def read_parameters(keyword: str, params: str) -> str:

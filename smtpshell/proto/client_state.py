@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import Reply
 
 # Pseudo-commands the engine passes for what is not a command line of its own.
@@ -53,7 +53,7 @@ class ClientState:
 
     def size_limit(self) -> int | None:
         params = self.keyword_params("SIZE")
-        return int(params[0]) if params and params[0].isdigit() and int(params[0]) > 0 else None
+        return int(params[0]) if params and is_ascii_digits(params[0]) and int(params[0]) > 0 else None
 
     def reset_transaction(self) -> None:
         self.sender = None

@@ -70,6 +70,16 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Deliver:
+    """Store this message (durably), then call ``delivery_done``; no reply is sent before (the 250 waits for it).
+
+    Emitted only by a machine made without a deliver callback, so a transport can do the disk work off its loop.
+    """
+
+    message: Message
+
+
+@dataclass(frozen=True)
 class MessageAccepted:
     message: Message
 
@@ -80,4 +90,4 @@ class Authenticated:
     mechanism: str
 
 
-Output = CommandReceived | SendReply | StartTLS | Delay | Close | MessageAccepted | Authenticated
+Output = CommandReceived | SendReply | StartTLS | Delay | Close | Deliver | MessageAccepted | Authenticated

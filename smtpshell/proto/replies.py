@@ -98,6 +98,11 @@ ENHANCED_CODES: dict[str, str] = {
     "X.7.1": "Delivery not authorized, message refused",
     "X.7.8": "Authentication credentials invalid",
     "X.7.11": "Encryption required for requested authentication mechanism",
+    # Sent by the authentication lab (authlab/receiver.py) with the texts real receivers use; Gmail sends X.7.27
+    # for "SPF did not pass", although the registry's meaning is the null MX of RFC 7505.
+    "X.7.23": "SPF validation failed",
+    "X.7.26": "Multiple authentication checks failed",
+    "X.7.27": "Sender address has null MX",
 }
 
 _ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")

@@ -17,7 +17,7 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
-from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.session import lab_commands, lesson_link, mx_choice, state_text
 from smtpshell.session.envelope_text import envelope_commands
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
@@ -233,6 +233,8 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _message(engine: ShellEngine, args: list[str]) -> None:
+    if await lab_commands.message_command(engine, args):
+        return
     template = engine.message_template()
     if engine.mode == "data":
         lines = template.split("\n")
@@ -267,6 +269,7 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
         content = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
         envelope = message.envelope
         head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
+        content += lab_commands.results_explained(message.content)
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
         return
     if not messages:
@@ -456,6 +459,7 @@ HANDLERS: dict[str, Handler] = {
     "explain": _explain,
     "auth": _auth,
     "message": _message,
+    "dns": lab_commands.dns_command,
     "mailbox": _mailbox,
     "server": _server,
     "state": _state,

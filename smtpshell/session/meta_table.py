@@ -46,7 +46,16 @@ META_COMMANDS: dict[str, MetaCommand] = {
             "log in step by step; asks for the password without echo and shows each base64 line",
             "mechanism",
         ),
-        MetaCommand("message", "/message", "start a message for DATA with From, To, Subject, Date, Message-ID"),
+        MetaCommand(
+            "message",
+            "/message [--dkim DOMAIN [--tamper] [--arc SEALER]]",
+            "start a message for DATA with From, To, Subject, Date, Message-ID; --dkim signs it with a lab key",
+        ),
+        MetaCommand(
+            "dns",
+            '/dns [on|off] | /dns set NAME TYPE "VALUE" | /dns del NAME [TYPE]',
+            "the sandbox's DNS zone for the authentication lab (SPF, DKIM, DMARC): show, edit, switch on or off",
+        ),
         MetaCommand("mailbox", "/mailbox [N]", "show the messages the sandbox captured (or message N)", "number"),
         MetaCommand("server", "/server", "show the sandbox's side: each reply and the rule that produced it"),
         MetaCommand("state", "/state", "show the session as the client sees it"),

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, OptionList
 
+from smtpshell.session.lab_commands import take_composer_text
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
@@ -229,6 +230,9 @@ class SMTPShellApp(App[int]):
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()
+        signed = take_composer_text(engine)  # /message --dkim after 354: edit the signed message before sending
+        if signed is not None:
+            composer.open(signed)
         self._set_composing(composer.display)
         self._mode = mode
         suggestion = engine.take_suggestion()

@@ -68,8 +68,12 @@ def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
 
 
 def render_headers(message: Message) -> Content:
+    from smtpshell.session.lab_commands import results_explained
+
     parsed = parse(message)
-    return _rows([(name + ":", str(value)) for name, value in parsed.items()])
+    rows = _rows([(name + ":", str(value)) for name, value in parsed.items()])
+    explained = results_explained(message.content)  # the authentication lab's verdicts, line by line
+    return Content.assemble(rows, Content(explained)) if explained else rows
 
 
 def render_body(message: Message) -> Content:

@@ -463,9 +463,9 @@ def test_provider_codes_that_differ_from_the_registry_are_flagged() -> None:
     ("topic", "code", "enhanced", "headline_contains"),
     [
         ("550", 550, None, "Refused"),
-        ("550 5.7.1", 550, "5.7.1", "Refused"),
+        ("550 5.7.1", 550, "5.7.1", "Delivery not authorized"),
         ("5.7.1", None, "5.7.1", "Permanent failure: delivery not authorized"),
-        ("4.2.2", None, "4.2.2", "Persistent transient failure: mailbox full"),
+        ("4.2.2", None, "4.2.2", "Temporary failure: mailbox full"),
         ("X.1.1", None, "X.1.1", "Bad destination mailbox address"),
         ("5.7", None, "5.7", "Subject 7: Security or policy status"),
         ("RCPT", None, None, "RCPT: add a recipient to the message"),

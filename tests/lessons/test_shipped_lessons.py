@@ -32,6 +32,10 @@ COURSE = [
     "dsn-and-chunking",
     "routing-and-ports",
     "mime-and-bounces",
+    "spf",
+    "dkim",
+    "dmarc-alignment",
+    "forwarding-and-arc",
 ]
 
 
