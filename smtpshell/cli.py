@@ -5,9 +5,10 @@ Each subcommand module owns its arguments and exposes ``main(argv: list[str]) ->
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
+
+from smtpshell.startup import import_quickly
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("smtpshell.explain.command", "explain a reply code, enhanced code, keyword, command or transcript"),
@@ -66,13 +67,13 @@ def _dispatch(args: list[str]) -> int:
         print(f"smtpshell {__version__}")
         return 0
     if args and args[0] in SUBCOMMANDS:
-        module = importlib.import_module(SUBCOMMANDS[args[0]][0])
+        module = import_quickly(SUBCOMMANDS[args[0]][0])
         result: int = module.main(args)
         return result
     if args and not args[0].startswith("-"):
         print(f"smtpshell: unknown subcommand {args[0]!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module("smtpshell.shell_command")
+    module = import_quickly("smtpshell.shell_command")
     shell_result: int = module.main(["shell", *args])
     return shell_result
 

@@ -193,7 +193,7 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
         return
     mechanism = args[0].upper()
     if not engine.connected:
-        engine.notice("error", "Not connected.", "Connect first: /sandbox or /connect HOST.")
+        engine.notice("error", "Not connected.", engine.reconnect_advice())
         return
     if engine.state.helo is None:
         engine.notice("warning", "Send EHLO first: the server lists its AUTH mechanisms in the EHLO reply.")

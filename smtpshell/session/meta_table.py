@@ -27,7 +27,8 @@ META_COMMANDS: dict[str, MetaCommand] = {
     for m in (
         MetaCommand(
             "connect",
-            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE] [--mx DOMAIN]",
+            "/connect HOST[:PORT] [--starttls|--tls] [--insecure|--cafile FILE] [--tls-version 1.2|1.3] [--sni NAME] "
+            "[--verify-name NAME] [--helo NAME] [--lmtp] [--proxy-protocol v1|v2] [--mx DOMAIN]",
             "talk to a real SMTP server instead of the sandbox; /connect --mx DOMAIN lists a domain's mail "
             "servers, then /connect N picks one",
             "host",
