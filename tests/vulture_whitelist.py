@@ -60,6 +60,7 @@ _.peak_buffered  # tests/client/test_unsolicited.py
 _.catalog  # tests/proto/test_server_properties.py: every named reply is well formed
 _.wait_until_idle  # tests/tui, benchmarks/bench_tui.py
 _.parse_connect_args  # tests/session/test_target_and_safety.py
+_.markdown_transcript  # tests/explain/test_explain_annotate.py, tests/session/test_idle_disconnect.py
 _.active_sessions  # tests/net/test_sandbox_lockout.py
 _.bytes_held  # tests/net/test_sandbox_memory.py
 _.chunk_remaining  # tests/proto/test_server_argument_fuzz.py

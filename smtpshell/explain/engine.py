@@ -103,14 +103,28 @@ def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state:
     return notes
 
 
-def _verb_steps(state: ClientState) -> list[str]:
+# The command table's examples name the sandbox's own mailboxes; a real server knows none of them, so next
+# steps for a real server use forms that fit any (VRFY postmaster: RFC 5321 §4.5.1 requires that mailbox).
+REAL_SERVER_EXAMPLES = {
+    "MAIL": "MAIL FROM:<you@your-domain.example>",
+    "RCPT": "RCPT TO:<someone@a-domain-it-serves.example>",
+    "VRFY": "VRFY postmaster",
+    "EXPN": "EXPN postmaster",
+    "SEND": "SEND FROM:<you@your-domain.example>",
+    "SOML": "SOML FROM:<you@your-domain.example>",
+    "SAML": "SAML FROM:<you@your-domain.example>",
+}
+
+
+def _verb_steps(state: ClientState, real_server: bool = False) -> list[str]:
     if state.closed:
         return ["The connection is closed: connect again to go on."]
     steps = []
     for verb in state.next_verbs():
         command = COMMANDS.get(verb)
         if command is not None:
-            steps.append(f"{command.example} — {command.summary}")
+            example = REAL_SERVER_EXAMPLES.get(verb, command.example) if real_server else command.example
+            steps.append(f"{example} — {command.summary}")
     return steps
 
 
@@ -123,12 +137,18 @@ def _state_after(state: ClientState, command: str | None, reply: Reply) -> Clien
 
 
 def explain_reply(
-    reply: Reply, command: str | None = None, state: ClientState | None = None, server_reason: str | None = None
+    reply: Reply,
+    command: str | None = None,
+    state: ClientState | None = None,
+    server_reason: str | None = None,
+    *,
+    real_server: bool = False,
 ) -> Explanation:
     """Explain ``reply``, the answer to ``command`` (a line, or GREETING / DATA_END / AUTH_RESPONSE).
 
     ``state`` is the client's view of the session when the command was sent (the state after the reply works as
-    well). Without a command or state the explanation is about the code and text alone.
+    well). Without a command or state the explanation is about the code and text alone. ``real_server``: the
+    reply came from a server other than the sandbox, so next steps name no sandbox mailbox.
     """
     code = reply.code
     verb = command_verb(command)
@@ -203,7 +223,7 @@ def explain_reply(
         if detail is not None and status.klass == 4 and detail.classes == (5,):
             retry = permanent_only_retry(detail)
 
-    verb_steps = _verb_steps(_state_after(state, command, reply)) if state is not None and command else []
+    verb_steps = _verb_steps(_state_after(state, command, reply), real_server) if state is not None and command else []
     steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
     if leads and not (situation and situation.next):
         steps = []  # the basic code's generic steps ("too many recipients?") would mislead; the detail's advice leads

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from smtpshell.highlight import tokens as t
+from smtpshell.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 from smtpshell.proto.commands import COMMANDS, Command, lookup
 from smtpshell.proto.redaction import HIDDEN
-from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 
 Token = tuple[int, t.TokenType, str]
 

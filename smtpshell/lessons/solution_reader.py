@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from smtpshell.lessons.model import SolutionItem
 from smtpshell.lessons.table_reader import TableReader
+from smtpshell.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 from smtpshell.proto.commands import lookup
 from smtpshell.proto.grammar import split_command
-from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 
 
 def read_inputs(

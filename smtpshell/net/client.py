@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl
+from collections.abc import Callable
 from typing import cast
 
 from smtpshell.net.addresses import format_address
@@ -32,6 +33,7 @@ from smtpshell.net.client_errors import (
 from smtpshell.net.tls_info import (
     TLSDetails,
     TLSSettings,
+    check_peer_name,
     client_context,
     details_from,
     explain_cafile_error,
@@ -224,14 +226,16 @@ class ClientConnection:
         implicit_tls: TLSSettings | None = None,
         timeout: float = 30,
         reply_timeout: float | None = None,
+        preamble: Callable[[str, str], bytes] | None = None,
     ) -> ClientConnection:
         """Connect (and with ``implicit_tls``, complete the TLS handshake); the greeting is left to read_reply.
 
         ``timeout`` bounds the TCP connection and the TLS handshake; ``reply_timeout``, when given, replaces
-        the RFC 5321 per-command waits (a probe does not wait five minutes for a banner).
+        the RFC 5321 per-command waits (a probe does not wait five minutes for a banner). ``preamble``, given
+        the local and peer addresses, returns octets to send first, before any TLS (a PROXY protocol header).
         """
         loop = asyncio.get_running_loop()
-        context = _context(implicit_tls) if implicit_tls is not None else None
+        context = _context(implicit_tls, host) if implicit_tls is not None else None
         try:
             transport, receiver = await asyncio.wait_for(
                 loop.create_connection(_Receiver, host, port, happy_eyeballs_delay=0.25), timeout
@@ -239,6 +243,8 @@ class ClientConnection:
         except (OSError, UnicodeError, TimeoutError) as error:
             raise connect_failed(host, port, error, timeout) from error
         connection = cls(transport, receiver, host, port, connect_timeout=timeout, reply_timeout=reply_timeout)
+        if preamble is not None:
+            transport.write(preamble(connection.local_address, connection.peer_address))
         if implicit_tls is not None and context is not None:
             connection.tls = await connection._handshake(context, implicit_tls, discarded=0, implicit=True)
         return connection
@@ -283,6 +289,12 @@ class ClientConnection:
 
     def flood_error(self) -> Flooded:
         return flooded(self._receiver.overflow, self._receiver.limit)
+
+    def expect_more_replies(self, count: int) -> None:
+        """``count`` more replies answer what was just sent: LMTP's one per recipient after the data (RFC 2033)."""
+        if count > 0:
+            self._outstanding += count
+            self._receiver.awaiting = True
 
     def take_unsolicited(self) -> list[Reply]:
         """The replies that came when no command was outstanding, oldest first; they answer nothing."""
@@ -346,7 +358,7 @@ class ClientConnection:
         """Upgrade this connection after the server's 220 to STARTTLS; the caller must send EHLO again."""
         if self.tls is not None:
             raise LocalProtocolError("this connection already uses TLS; STARTTLS cannot be repeated")
-        context = _context(settings)
+        context = _context(settings, self.host)
         discarded = self._discard_plaintext()
         self.tls = await self._handshake(context, settings, discarded=discarded, implicit=False)
         return self.tls
@@ -439,12 +451,14 @@ class ClientConnection:
                 self._transport,
                 self._receiver,
                 context,
-                server_hostname=hostname,
+                server_hostname=settings.sni_for(hostname),
                 ssl_handshake_timeout=self._connect_timeout,
             )
+            if transport is not None:
+                check_peer_name(transport.get_extra_info("ssl_object"), settings, hostname)
         except (OSError, ssl.SSLError, EOFError, TimeoutError) as error:
             self.abort()
-            problem = explain_handshake_error(error, hostname, self._connect_timeout)
+            problem = explain_handshake_error(error, hostname, self._connect_timeout, cafile=settings.cafile)
             raise TLSFailed(problem.headline, problem.advice, kind=problem.kind, detail=str(error)) from error
         if transport is None:
             self.abort()
@@ -453,7 +467,12 @@ class ClientConnection:
         self._receiver.transport = self._transport
         ssl_object = self._transport.get_extra_info("ssl_object")
         return details_from(
-            ssl_object, verified=settings.verify, discarded=discarded, server_hostname=hostname, implicit=implicit
+            ssl_object,
+            verified=settings.verify,
+            discarded=discarded,
+            server_hostname=hostname,
+            implicit=implicit,
+            sni=settings.sni_for(hostname),
         )
 
     async def _write(self, data: bytes) -> None:
@@ -532,9 +551,9 @@ class ClientConnection:
         )
 
 
-def _context(settings: TLSSettings) -> ssl.SSLContext:
+def _context(settings: TLSSettings, host: str) -> ssl.SSLContext:
     try:
-        return client_context(settings)
+        return client_context(settings, settings.server_hostname or host)
     except (OSError, ssl.SSLError) as error:
         problem = explain_cafile_error(settings.cafile or "?", error)
         raise TLSFailed(problem.headline, problem.advice, kind=problem.kind, detail=str(error)) from error

@@ -71,7 +71,7 @@ _PORT_HINT = "25 is for server-to-server mail, 587 for submission with STARTTLS,
 
 def connect_failed(host: str, port: int, error: BaseException, timeout: float) -> ConnectFailed:
     """Explain why a TCP connection to host:port could not be made."""
-    where = f"{host}:{port}"
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # ::1:25 would read as a longer address
     if isinstance(error, UnicodeError):
         return ConnectFailed(
             f"{host!r} is not a valid host name",

@@ -32,6 +32,7 @@ from smtpshell.net.connection_limits import (
 from smtpshell.net.disk_work import DiskWorker
 from smtpshell.net.dsn import report_failures
 from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES, MailStore
+from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
 from smtpshell.proto import server_replies as R
 from smtpshell.proto.events import (
@@ -59,9 +60,7 @@ STOP_GRACE = 5.0  # seconds stop() waits for clients to hang up after the 421 be
 CLOSE_GRACE = 30.0
 LISTEN_BACKLOG = 1024
 
-
-class SandboxError(Exception):
-    """The sandbox could not start; the message says why in words a learner understands."""
+__all__ = ["DEFAULT_HOST", "Sandbox", "SandboxError", "SandboxThread"]
 
 
 class Sandbox:

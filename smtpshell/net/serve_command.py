@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_CONNECTIONS,
         help=f"clients served at once; more get 421 (default {DEFAULT_MAX_CONNECTIONS})",
     )
+    parser.add_argument(
+        "--lmtp",
+        action="store_true",
+        help="speak LMTP (RFC 2033): greeted with LHLO, one reply per recipient after the data",
+    )
     add_limit_arguments(parser)
     return parser
 
@@ -169,6 +174,7 @@ def build_policy(args: argparse.Namespace) -> SandboxPolicy:
         auth_over_plaintext=args.auth_plaintext,
         command_deadline=args.command_deadline,
         message_deadline=args.message_deadline,
+        lmtp=args.lmtp,
     )
     policy.users.update(dict(args.user))
     rules: list[FaultRule] = []
@@ -243,7 +249,8 @@ def describe(sandbox: Sandbox) -> list[str]:
     policy = sandbox.policy
     host = _shown_host(sandbox.host)
     tls = "with STARTTLS" if policy.tls_available else f"without STARTTLS ({sandbox.tls_problem})"
-    lines = [f"smtpshell sandbox ({policy.hostname}) listening on {host}:{sandbox.port}, SMTP {tls}"]
+    protocol = "LMTP" if policy.lmtp else "SMTP"
+    lines = [f"smtpshell sandbox ({policy.hostname}) listening on {host}:{sandbox.port}, {protocol} {tls}"]
     if sandbox.tls_port is not None:
         lines.append(f"  implicit TLS on {host}:{sandbox.tls_port}")
     if sandbox.port == DEFAULT_PORT:

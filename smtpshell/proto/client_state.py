@@ -35,6 +35,7 @@ class ClientState:
     bdat_open: bool = False  # a BDAT without LAST was accepted
     auth_mechanism: str | None = None  # 334 received: an AUTH exchange is under way
     closed: bool = False
+    lmtp: bool = False  # RFC 2033: the server is greeted with LHLO and answers once per recipient after the data
 
     def copy(self) -> ClientState:
         return copy.deepcopy(self)
@@ -97,6 +98,12 @@ class ClientState:
         self.esmtp = esmtp
         if esmtp:
             self.extensions = parse_ehlo_keywords(reply)
+
+    def _lhlo(self, argument: str, reply: Reply) -> None:
+        # RFC 2033 §4.1: LMTP's EHLO. A server that accepts it speaks LMTP, whether or not --lmtp was given.
+        self._helo(argument, reply, esmtp=True)
+        if reply.code == 250:
+            self.lmtp = True
 
     def _mail(self, argument: str, reply: Reply) -> None:
         if reply.code == 250:
@@ -171,16 +178,19 @@ class ClientState:
         """The SMTP verbs that make sense now, most useful first: the phase's suggestions that the legality table
         allows and that need no extension the server did not advertise."""
         session = self.session()
+        other_greetings = ("EHLO", "HELO") if self.lmtp else ("LHLO",)  # RFC 2033: LMTP's greeting is LHLO
         return [
             verb
             for verb in SUGGESTED.get(session.phase, ())
-            if refusal(session, verb) is None and _enabled(COMMANDS[verb].keyword, self)
+            if refusal(session, verb) is None and _enabled(COMMANDS[verb].keyword, self) and verb not in other_greetings
         ]
 
 
 _HANDLERS = {
     "HELO": lambda s, a, r: s._helo(a, r, esmtp=False),
     "EHLO": lambda s, a, r: s._helo(a, r, esmtp=True),
+    "LHLO": ClientState._lhlo,
+    "XCLIENT": lambda s, a, r: s._reset_greeting() if r.code == 220 else None,  # Postfix: a new session, greet again
     "MAIL": ClientState._mail,
     "RCPT": ClientState._rcpt,
     "DATA": ClientState._data,

@@ -189,7 +189,7 @@ LEGALITY: tuple[Refusal, ...] = (
 
 # The verbs worth offering first in each phase, most useful first (completion lists them before the others).
 SUGGESTED: dict[Phase, tuple[str, ...]] = {
-    Phase.NO_HELO: ("EHLO", "HELO", "QUIT"),
+    Phase.NO_HELO: ("EHLO", "HELO", "LHLO", "QUIT"),
     Phase.READY: ("MAIL", "STARTTLS", "AUTH", "NOOP", "RSET", "VRFY", "HELP", "QUIT"),
     Phase.MAIL: ("RCPT", "RSET", "NOOP", "QUIT"),
     Phase.RCPT: ("RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT"),

@@ -64,6 +64,7 @@ class SandboxPolicy:
     message_deadline: float = 900.0
     faults: FaultPlan = field(default_factory=FaultPlan)
     message_check: MessageCheck | None = None  # judges each whole message (the authentication lab); None: accept
+    lmtp: bool = False  # RFC 2033: greet with LHLO (HELO/EHLO refused), one reply per recipient after the data
 
     def is_local_domain(self, domain: str) -> bool:
         return domain.lower().rstrip(".") in self.domains

@@ -111,7 +111,10 @@ class ServerConnection:
     # ---- the transport's side -------------------------------------------------------------------------
 
     def start(self) -> list[Output]:
-        self.send(R.GREETING.format(host=self.policy.hostname), "the greeting")
+        if self.policy.lmtp:
+            self.send(R.LMTP_GREETING.format(host=self.policy.hostname), "the greeting of an LMTP server (RFC 2033)")
+        else:
+            self.send(R.GREETING.format(host=self.policy.hostname), "the greeting")
         return self._flush()
 
     def receive_data(self, data: bytes) -> list[Output]:
@@ -447,8 +450,22 @@ class ServerConnection:
 
     # ---- commands -------------------------------------------------------------------------------------
 
-    def _hello(self, argument: str, esmtp: bool) -> None:
-        verb = "EHLO" if esmtp else "HELO"
+    def _greeting_command(self, verb: str, argument: str) -> None:
+        """HELO and EHLO in SMTP, LHLO in LMTP (RFC 2033 §4.1); each protocol refuses the other's greeting."""
+        if (verb == "LHLO") != self.policy.lmtp:
+            if self.policy.lmtp:
+                text, reason = "this is LMTP: greet with LHLO", f"{verb} refused: an LMTP server is greeted with LHLO"
+            else:
+                text, reason = (
+                    "LHLO is LMTP's greeting; this is SMTP: use EHLO",
+                    "LHLO refused: this server speaks SMTP",
+                )
+            self.send(R.WRONG_PROTOCOL.format(text=text), f"{reason} (RFC 2033 §4.1)")
+            return
+        self._hello(argument, esmtp=verb != "HELO", verb=verb)
+
+    def _hello(self, argument: str, esmtp: bool, verb: str | None = None) -> None:
+        verb = verb or ("EHLO" if esmtp else "HELO")
         if not argument:
             self.send(R.SYNTAX.format(usage=f"{verb} hostname"), f"{verb} needs the client's domain name")
             return
@@ -467,7 +484,7 @@ class ServerConnection:
         later = "" if self.tls or not self.policy.tls_available else " (AUTH only after STARTTLS)"
         self.send(
             greeting,
-            f"EHLO accepted; the lines after the first list the extensions offered now{later}",
+            f"{verb} accepted; the lines after the first list the extensions offered now{later}",
             lines=[greeting.text, *self.ehlo_lines()],
         )
 
@@ -553,8 +570,7 @@ class ServerConnection:
         self._data = None
         refusal = rules.judge_content(self, reader)
         if refusal is not None:
-            self._txn = None
-            self.send(refusal.reply, refusal.reason, verb="DATA")
+            self._final(refusal.reply, refusal.reason, "DATA")
             return
         self._accept(reader.content, "DATA", eight_bit=reader.eight_bit)
 
@@ -590,10 +606,18 @@ class ServerConnection:
                 verb="BDAT",
             )
         elif txn.bdat_too_big:
-            self._txn = None
-            self.send(R.SIZE_EXCEEDED, f"the chunks add up to more than {self.policy.size_limit} octets", verb="BDAT")
+            self._final(R.SIZE_EXCEEDED, f"the chunks add up to more than {self.policy.size_limit} octets", "BDAT")
         else:
             self._accept(txn.chunks, "BDAT", eight_bit=not txn.chunks.isascii())
+
+    def _final(self, reply: ServerReply, reason: str, verb: str) -> None:
+        """The reply to the end of the data, ending the transaction: in LMTP once per recipient (RFC 2033 §4.2)."""
+        txn, self._txn = self._txn, None
+        self._answer_end(reply, reason, verb, len(txn.recipients) if txn is not None else 0)
+
+    def _answer_end(self, reply: ServerReply, reason: str, verb: str, recipients: int) -> None:
+        for _ in range(recipients if self.policy.lmtp and recipients else 1):
+            self.send(reply, reason, verb=verb)
 
     def _accept(self, content: bytes | bytearray, verb: str, *, eight_bit: bool) -> None:
         # One copy only: the trace headers and the content are joined straight into the message's bytes.
@@ -602,7 +626,7 @@ class ServerConnection:
         self._txn = None
         verdict = self._check_message(txn, content)
         if verdict is not None and verdict.reply is not None:
-            self.send(verdict.reply, verdict.reason, verb=verb)
+            self._answer_end(verdict.reply, verdict.reason, verb, len(txn.recipients))
             return
         if verdict is not None:
             content = verdict.headers + content
@@ -627,11 +651,21 @@ class ServerConnection:
 
     def _delivered(self, message: Message, verb: str, eight_bit: bool, error: str | None, note: str | None) -> None:
         if error is not None:
-            self.send(R.LOCAL_ERROR, f"the message could not be stored: {error}", verb=verb)
+            reason = f"the message could not be stored: {error}"
+            self._answer_end(R.LOCAL_ERROR, reason, verb, len(message.envelope.recipients))
             return
         envelope = message.envelope
         self._errors = 0  # Postfix counts errors "without delivering mail"
         self._out.append(MessageAccepted(message))
+        if self.policy.lmtp:
+            # RFC 2033 §4.2: one reply for every recipient RCPT accepted, in that order.
+            for address in envelope.recipients:
+                self.send(
+                    R.DELIVERED.format(address=address, queue_id=message.queue_id),
+                    f"LMTP: delivered to <{address}> (one reply per recipient, RFC 2033 §4.2)",
+                    verb=verb,
+                )
+            return
         reason = f"message accepted for {len(envelope.recipients)} recipient(s) and captured in the sandbox"
         if note:
             reason += f"; {note}"
@@ -705,8 +739,9 @@ class ServerConnection:
 
 
 _HANDLERS: dict[str, Callable[[ServerConnection, str], None]] = {
-    "HELO": lambda server, argument: server._hello(argument, esmtp=False),
-    "EHLO": lambda server, argument: server._hello(argument, esmtp=True),
+    "HELO": lambda server, argument: server._greeting_command("HELO", argument),
+    "EHLO": lambda server, argument: server._greeting_command("EHLO", argument),
+    "LHLO": lambda server, argument: server._greeting_command("LHLO", argument),
     "MAIL": ServerConnection._mail,
     "RCPT": ServerConnection._rcpt,
     "DATA": ServerConnection._data_command,

@@ -23,6 +23,9 @@ class ServerReply:
 R = ServerReply
 
 GREETING = R(220, None, "{host} ESMTP smtpshell sandbox; try HELP")
+LMTP_GREETING = R(220, None, "{host} LMTP smtpshell sandbox; try HELP")
+DELIVERED = R(250, "2.1.5", "<{address}> delivered, queued as {queue_id}")  # LMTP: one per recipient
+WRONG_PROTOCOL = R(500, "5.5.1", "Error: {text}")
 EHLO_OK = R(250, None, "{host} Hello {name} [{peer}]")
 OK = R(250, "2.0.0", "Ok")
 SENDER_OK = R(250, "2.1.0", "Ok")

@@ -21,6 +21,7 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
+from smtpshell.repl.demo_steps import ReplDemo
 from smtpshell.repl.quoted_insert import quoted_insert_bindings
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
 from smtpshell.session.engine import AUTH_PROMPT, ShellEngine
@@ -60,6 +61,7 @@ class Repl:
             output=output,
         )
         engine.on_record = self.show
+        self.demo = ReplDemo(engine, self.show)  # /replay: one line per Enter
 
     def toolbar(self) -> StyleAndTextTuples:
         parts: StyleAndTextTuples = []
@@ -97,10 +99,13 @@ class Repl:
                 self.history.refresh()
                 suggestion = engine.take_suggestion()
                 default = suggestion or ""  # a pipelined group too: Enter sends its lines in one go
+                default = self.demo.next_line() or default
                 try:
                     # Read when drawn: a server hanging up during the prompt puts the engine back in command mode.
                     line = await self.session.prompt_async(lambda: engine.prompt, default=default)
                 except KeyboardInterrupt:
+                    if self.demo.end():
+                        continue
                     said = engine.cancel_input()
                     if said:
                         engine.notice("info", said)
@@ -113,7 +118,8 @@ class Repl:
                     engine.mode == "data" or (engine.mode == "command" and not line.startswith("/"))
                 )
                 try:
-                    await engine.submit(line)
+                    if not await self.demo.take(line):
+                        await engine.submit(line)
                 except asyncio.CancelledError:  # Ctrl-C while waiting for the server (a second one leaves)
                     current = asyncio.current_task()
                     if current is not None:

@@ -10,14 +10,14 @@ lines that failed.
 
 from __future__ import annotations
 
-import shutil
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from smtpshell.meta_table import META_PREFIX
 from smtpshell.proto.visible_text import visible
 from smtpshell.session.engine import ShellEngine
-from smtpshell.session.meta_table import META_PREFIX
 from smtpshell.session.records import UNPROMPTED, Exchange, Notice, Record
 from smtpshell.session.transcript import display_lines
 
@@ -91,7 +91,7 @@ def _lines(source: Iterable[str]) -> Iterator[str]:
 
 async def run_script(engine: ShellEngine, lines: Iterable[str], out: TextIO) -> int:
     outcome = ScriptOutcome()
-    width = shutil.get_terminal_size((100, 24)).columns
+    width = _columns()
 
     def show(record: Record) -> None:
         outcome.see(record)
@@ -134,6 +134,21 @@ async def run_script(engine: ShellEngine, lines: Iterable[str], out: TextIO) -> 
         out.write(outcome.summary() + "\n")
         out.flush()
     return 1 if outcome.failed else 0
+
+
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size gives it, without importing shutil (it pulls in the
+    compression modules, milliseconds a script to a real server should not pay)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(1).columns or 100
+    except OSError:
+        return 100
 
 
 def _needs_connection(engine: ShellEngine, line: str) -> bool:

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from smtpshell.explain import knowledge
+from smtpshell.meta_table import META_COMMANDS, META_PREFIX, ArgKind
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS, SANDBOX_EXTENSIONS, Command, Param, lookup
 from smtpshell.proto.faults import PRESETS
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
+from smtpshell.session import vendor_commands
 from smtpshell.session.completion_suggest import (
     Address,
     ArgumentExample,
@@ -33,7 +35,6 @@ from smtpshell.session.completion_suggest import (
     PathKeyword,
     Verb,
 )
-from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, ArgKind
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,13 @@ def match_verb(kind: Verb, sources: Sources) -> list[Completion]:
     obsolete = [v for v, c in COMMANDS.items() if c.obsolete] if kind.word else []
     typed = kind.word.upper()
     texts = [(COMMANDS[v], _verb_text(COMMANDS[v])) for v in [*expected, *current, *obsolete]]
-    return _offer(
-        kind.word, ((text, text.rstrip(), _verb_meaning(c, state)) for c, text in texts if text.startswith(typed))
-    )
+    standard = ((text, text.rstrip(), _verb_meaning(c, state)) for c, text in texts if text.startswith(typed))
+    return _offer(kind.word, [*standard, *vendor_commands.advertised_verbs(state)])
+
+
+def match_vendor_attribute(kind: vendor_commands.VendorAttribute, sources: Sources) -> list[Completion]:
+    """XCLIENT/XFORWARD: the attribute names the server listed with the keyword, each once per line."""
+    return _offer(kind.word, vendor_commands.attribute_candidates(kind, sources.state))
 
 
 def match_path_keyword(kind: PathKeyword, sources: Sources) -> list[Completion]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from smtpshell.meta_table import META_PREFIX, ArgKind, lookup_meta
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import Command, lookup
-from smtpshell.session.meta_table import META_PREFIX, ArgKind, lookup_meta
+from smtpshell.session.vendor_commands import VERBS as VENDOR_VERBS
+from smtpshell.session.vendor_commands import VendorAttribute, suggest_attribute
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ class MetaFlag:
 
 
 Suggestion = (
-    Verb
+    VendorAttribute
+    | Verb
     | PathKeyword
     | Address
     | EsmtpParameter
@@ -146,6 +149,8 @@ def suggest(text: str, state: ClientState) -> list[Suggestion]:
     if not space:
         return [Verb(verb)]
     command = lookup(verb)
+    if command is None and verb.upper() in VENDOR_VERBS:
+        return list(suggest_attribute(verb, rest, state))
     if command is None or not command.takes_argument:
         return []
     rest = rest.lstrip(" ")

@@ -68,7 +68,7 @@ async def finish_message(engine: ShellEngine) -> None:
     engine.mode = "command"
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: the message was not sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: the message was not sent.", engine.reconnect_advice())
         return
     payload = data_payload(lines, raw=engine.raw)
     shown, doubled = (lines, 0) if engine.raw else stuffed_lines(lines)
@@ -92,7 +92,7 @@ async def finish_message(engine: ShellEngine) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
+    await engine.receive_final(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
 
 
 def message_size(lines: list[str], raw: bool) -> int:
@@ -119,7 +119,7 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
         return
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: nothing was sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: nothing was sent.", engine.reconnect_advice())
         return
     sent_at = time.time()
     try:
@@ -127,4 +127,4 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(command, command, "data", sent_at, payload_lines=(chunk,))
+    await engine.receive_final(command, command, "data", sent_at, payload_lines=(chunk,))

@@ -13,16 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smtpshell.explain import explain_reply, explain_topic, render_text
+from smtpshell.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
 from smtpshell.session import lab_commands, mx_choice, state_text
+from smtpshell.session.demo_run import DemoRun, DemoSettings, run_all
 from smtpshell.session.envelope_text import envelope_commands
 from smtpshell.session.lesson_port import UNAVAILABLE
-from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice
-from smtpshell.session.replay import ScriptError, comment_text, read_script
+from smtpshell.session.replay import ScriptError, read_demo
 from smtpshell.session.target import (
     ConnectRequest,
     Target,
@@ -31,7 +32,6 @@ from smtpshell.session.target import (
     is_choice,
     parse_connect_request,
 )
-from smtpshell.session.transcript import save_transcript
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -194,7 +194,7 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
         return
     mechanism = args[0].upper()
     if not engine.connected:
-        engine.notice("error", "Not connected.", "Connect first: /sandbox or /connect HOST.")
+        engine.notice("error", "Not connected.", engine.reconnect_advice())
         return
     if engine.state.helo is None:
         engine.notice("warning", "Send EHLO first: the server lists its AUTH mechanisms in the EHLO reply.")
@@ -348,43 +348,95 @@ async def _faults(engine: ShellEngine, args: list[str]) -> None:
 # ---- files -------------------------------------------------------------------------------------------------
 
 
+def _file_path(engine: ShellEngine, name: str) -> Path | None:
+    """Where a file name points: anywhere for a shell of one's own; in a browser tab, only its own folder."""
+    if engine.file_root is None:
+        return Path(name).expanduser()
+    if not name or "/" in name or "\\" in name or name.startswith((".", "~")):
+        engine.notice(
+            "error",
+            f"Not here: {name}",
+            "In the browser, this shell keeps its files in a folder of its own: give a plain file name, such as "
+            "lesson.html (/save hands the file to your browser as a download).",
+        )
+        return None
+    return engine.file_root / name
+
+
 async def _save(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "save", "Give one file name (.md for Markdown with the explanations).")
+    from smtpshell.session.handout_records import FORMAT_NAMES, SAVED_PREFIX, save_format, save_records
+
+    brief = "--brief" in args
+    names = [a for a in args if a != "--brief"]
+    if len(names) != 1 or names[0].startswith("--"):
+        _usage(engine, "save", "Give one file name: .html for a handout page, .md for Markdown, else plain text.")
         return
-    path = Path(args[0]).expanduser()
+    path = _file_path(engine, names[0])
+    if path is None:
+        return
     try:
-        count = save_transcript(engine.records, path, engine.target.describe())
+        count = save_records(engine.records, path, engine.target.describe(), brief=brief)
     except OSError as error:
         engine.notice("error", f"Could not save to {path}: {error.strerror or error}.")
         return
-    kind = "annotated Markdown" if path.suffix.lower() in (".md", ".markdown") else "plain text"
-    engine.notice("info", f"Saved {count} exchange(s) to {path} ({kind}, credentials redacted).")
+    kind = FORMAT_NAMES[save_format(path)]
+    short = ", one line per explanation" if brief and save_format(path) != "plain" else ""
+    shown = path.name if engine.file_root is not None else path
+    engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {shown} ({kind}{short}, credentials redacted).")
+    if engine.file_delivery is not None:
+        engine.file_delivery(path)
+
+
+def parse_replay_args(args: list[str]) -> tuple[str, DemoSettings]:
+    """/replay [--auto SECONDS] [--typing] FILE (and `smtpshell demo`'s same options); ValueError says what is wrong."""
+    auto: float | None = None
+    typing = False
+    names: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == "--typing":
+            typing = True
+        elif word == "--auto" or word.startswith("--auto="):
+            value = word.partition("=")[2] or next(words, "")
+            try:
+                auto = float(value)
+            except ValueError:
+                raise ValueError(f"--auto wants a number of seconds between lines, not {value!r}") from None
+            if not 0.1 <= auto <= 600:
+                raise ValueError("--auto wants between 0.1 and 600 seconds between lines")
+        elif word.startswith("--"):
+            raise ValueError(f"/replay takes no {word}")
+        else:
+            names.append(word)
+    if len(names) != 1:
+        raise ValueError("Give one demo script (or a transcript saved with /save).")
+    return names[0], DemoSettings(auto, typing)
 
 
 async def _replay(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "replay", "Give one script file.")
+    try:
+        name, settings = parse_replay_args(args)
+    except ValueError as error:
+        _usage(engine, "replay", str(error))
         return
     if engine.replay_depth >= MAX_REPLAY_DEPTH:
         engine.notice("error", f"Not replayed: scripts may call each other only {MAX_REPLAY_DEPTH} deep.")
         return
+    path = _file_path(engine, name)
+    if path is None:
+        return
     try:
-        lines = read_script(Path(args[0]).expanduser())
+        steps = read_demo(path)
     except ScriptError as error:
         engine.notice("error", str(error))
         return
+    run = DemoRun(steps, name, settings)
+    if engine.demo_presenter is not None and engine.replay_depth == 0:
+        engine.demo_presenter(run)  # the front end steps through it, a key per line
+        return
     engine.replay_depth += 1
     try:
-        for line in lines:
-            if engine.quit_requested:
-                break
-            comment = comment_text(line) if engine.mode == "command" else None
-            if comment is not None:
-                if comment:
-                    engine.notice("info", comment)
-                continue
-            await engine.run_line(line)
+        await run_all(engine, run)
     finally:
         engine.replay_depth -= 1
 

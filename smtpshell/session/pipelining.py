@@ -11,11 +11,11 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from smtpshell.meta_table import META_PREFIX
 from smtpshell.net.client import ClientError
 from smtpshell.proto.commands import lookup
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.redaction import redact_command
-from smtpshell.session.meta_table import META_PREFIX
 from smtpshell.session.safety import forbidden_character, refusal_text
 
 if TYPE_CHECKING:

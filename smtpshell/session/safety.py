@@ -60,6 +60,28 @@ def predicted_reply(row: Refusal, state: ClientState) -> str:
     return f"{reply.code} {reply.enhanced}" if enhanced else str(reply.code)
 
 
+COMMAND_LINE_LIMIT = 512  # RFC 5321 §4.5.3.1.4: a command line, verb to CRLF, in octets
+
+
+def long_line_warning(line: str, *, held: bool = True) -> str | None:
+    """A warning for a command line over 512 octets (with its CRLF), which many servers refuse or cut.
+
+    AUTH is left alone: RFC 4954 §4 allows its lines up to 12288 octets, for long initial responses.
+    """
+    size = len(line.encode("utf-8", "surrogateescape")) + 2
+    if size <= COMMAND_LINE_LIMIT or split_command(line).verb == "AUTH":
+        return None
+    return (
+        f"This command line is {size} octets with its CRLF; RFC 5321 §4.5.3.1.4 limits a command line to "
+        f"{COMMAND_LINE_LIMIT}, and many servers answer 500 5.5.2 (line too long) or cut it. "
+        + (
+            "Not sent; send the same line again (it is back on the command line) to send it anyway."
+            if held
+            else SENT_ANYWAY
+        )
+    )
+
+
 # Mechanisms whose lines carry the secret itself, base64 being no protection (RFC 4954 §4, RFC 4616 §6); CRAM-MD5
 # and the other challenge-response ones send a digest instead.
 SECRET_IN_THE_CLEAR = frozenset(("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"))

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
-from smtpshell.explain.model import Explanation
 from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
 from smtpshell.proto.visible_text import visible
-from smtpshell.session.records import UNPROMPTED, ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
 
@@ -129,72 +127,8 @@ def plain_transcript(records: Sequence[Record], target: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def explanation_markdown(explanation: Explanation) -> list[str]:
-    out = [f"**{explanation.headline}**", ""]
-    if explanation.anatomy:
-        out += [f"- `{part}`: {meaning}" for part, meaning in explanation.anatomy] + [""]
-    for label, text in (
-        ("", explanation.meaning),
-        ("Server's reason: ", explanation.server_reason),
-        ("Decoded: ", explanation.decoded),
-        ("Known pattern: ", explanation.pattern),
-        ("Retry: ", explanation.retry),
-    ):
-        if text:
-            out += [f"{label}{text}", ""]
-    if explanation.keywords:
-        out += ["| Extension | Parameters | Meaning |", "|---|---|---|"]
-        for note in explanation.keywords:
-            meaning = note.meaning + (f" ({note.reading})" if note.reading else "")
-            out.append(f"| {note.keyword} | {note.params or ''} | {_cell(meaning)} |")
-        out.append("")
-    if explanation.next_steps:
-        out += ["Next: " + "; ".join(explanation.next_steps), ""]
-    if explanation.references:
-        out += ["See " + ", ".join(explanation.references) + ".", ""]
-    return out
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_transcript(records: Sequence[Record], target: str) -> str:
+def markdown_transcript(records: Sequence[Record], target: str, *, brief: bool = False) -> str:
     """The transcript as Markdown: each exchange in an ``smtp`` code block with its explanation beneath."""
-    out = [
-        "# smtpshell transcript",
-        "",
-        f"Target: {target}. Saved {time.strftime('%Y-%m-%d %H:%M:%S %z')}. Credentials are redacted.",
-        "",
-    ]
-    number = 0
-    for record in records:
-        if isinstance(record, Exchange):
-            number += 1
-            title = _title(record)
-            out += [f"## {number}. {title}" + (" (over TLS)" if record.tls else ""), "", "```smtp"]
-            out += [line.text for line in exchange_lines(record)] + ["```", ""]
-            if record.explanation is not None:
-                out += explanation_markdown(record.explanation)
-            elif record.server_reason:
-                out += [f"Server's reason: {record.server_reason}", ""]
-        else:
-            out += [f"> {line.text.strip()}" for line in record_lines(record)] + [""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    from smtpshell.session.handout_records import render_records
 
-
-def _title(exchange: Exchange) -> str:
-    if exchange.kind == "greeting":
-        return "Unsolicited reply (no command asked for it)" if exchange.command == UNPROMPTED else "Greeting"
-    if exchange.command == DATA_END:
-        return "End of message (<CRLF>.<CRLF>)"
-    return f"`{exchange.command}`"
-
-
-def save_transcript(records: Iterable[Record], path: Path, target: str) -> int:
-    """Write the transcript (Markdown for a .md or .markdown path); returns the number of exchanges."""
-    items = list(records)
-    markdown = path.suffix.lower() in (".md", ".markdown")
-    text = markdown_transcript(items, target) if markdown else plain_transcript(items, target)
-    path.write_text(text, encoding="utf-8", errors="surrogateescape")
-    return sum(1 for r in items if isinstance(r, Exchange))
+    return render_records(records, target, "markdown", brief=brief)

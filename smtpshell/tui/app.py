@@ -23,20 +23,23 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, OptionList
 
+from smtpshell.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.lab_commands import take_composer_text
-from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.composer import Composer
+from smtpshell.tui.demo_panel import start_demo
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
 from smtpshell.tui.lesson_pane import LessonPane
 from smtpshell.tui.mailbox import MailboxScreen
 from smtpshell.tui.palette import MetaCommandProvider
+from smtpshell.tui.presenter import PRESENTER_CSS, toggle_presenter
 from smtpshell.tui.server_view import ServerView
 from smtpshell.tui.status_bar import StatusBar
-from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
+from smtpshell.tui.theme_memory import follow_theme, remembered_theme
+from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST, HIGH_CONTRAST_CSS, THEMES
 from smtpshell.tui.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
-MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "step_selection"}  # they act on the panes
+MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "step_selection", "presenter"}  # they act on the panes
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -73,10 +76,11 @@ def explain_error(error: BaseException) -> Notice:
 class SMTPShellApp(App[int]):
     TITLE = "smtpshell"
     CSS_PATH = "smtpshell.tcss"
+    CSS = HIGH_CONTRAST_CSS + PRESENTER_CSS
     COMMANDS = App.COMMANDS | {MetaCommandProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "toggle_pane('explanation')", "Explain"),
+        Binding("f2", "presenter", "Present"),
         Binding("f3", "mailbox", "Mailbox"),
         Binding("f4", "toggle_pane('server-view')", "Server"),
         Binding("f5", "toggle_pane('lesson')", "Lesson"),
@@ -101,7 +105,7 @@ class SMTPShellApp(App[int]):
         super().__init__()
         for extra in THEMES:
             self.register_theme(extra)
-        self._start_theme = theme or DEFAULT_THEME
+        self._start_theme = theme or remembered_theme(data_dir) or DEFAULT_THEME
         self._previous_theme = DEFAULT_THEME
         self._target = target
         self._policy = policy
@@ -118,6 +122,7 @@ class SMTPShellApp(App[int]):
         self._last_record: Record | None = None
         self.engine: ShellEngine = engine if engine is not None else self._make_engine()
         self.engine.on_record = self._record_from_engine
+        self.engine.demo_presenter = lambda run: start_demo(self, run)  # /replay steps a key at a time here
         self.submit(self._start_engine)  # the first job: connect, and show the greeting
 
     def _make_engine(self) -> ShellEngine:
@@ -147,6 +152,7 @@ class SMTPShellApp(App[int]):
         self.query_one(ServerView).display = False
         self.query_one(Composer).display = False
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        follow_theme(self, self._data_dir)
         self._theme_changed(self.current_theme)
         self.query_one(CommandLine).input.focus()
         self._run_engine()
@@ -353,6 +359,9 @@ class SMTPShellApp(App[int]):
         else:
             self.query_one(CommandLine).put(line + " ")
 
+    def put_on_command_line(self, text: str) -> None:
+        self.query_one(CommandLine).put(text)
+
     # ---- actions --------------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -389,6 +398,9 @@ class SMTPShellApp(App[int]):
             )
             return
         self.push_screen(MailboxScreen(self.engine.mailbox, **({"clock": self._clock} if self._clock else {})))
+
+    def action_presenter(self) -> None:
+        toggle_presenter(self)
 
     def action_toggle_contrast(self) -> None:
         if self.theme == HIGH_CONTRAST:

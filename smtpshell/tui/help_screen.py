@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from smtpshell.meta_table import META_COMMANDS
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.session.meta_table import META_COMMANDS
 from smtpshell.tui.inline_markup import inline_markup
 
 FOCUS_HELP = {
@@ -41,11 +41,11 @@ NOT_CONNECTED = "Use `/sandbox` for the built-in server or `/connect HOST[:PORT]
 KEYS = [
     ("F1", "this help"),
     ("PageUp / PageDown", "scroll the explanation"),
-    ("F2", "show or hide the explanation pane"),
+    ("F2", "presenter layout: the conversation takes the screen, the reply written large (F2 again: back)"),
     ("F3", "the mailbox: what the sandbox accepted"),
     ("F4", "the sandbox's side: each reply and its rule"),
     ("F5", "the lesson pane, while a lesson runs"),
-    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off; remembered for the next launch"),
     ("Ctrl+P", "command palette: shell commands, themes"),
     ("Tab / Shift+Tab", "complete; go to the conversation and back"),
     ("Ctrl+Q", "quit"),
@@ -56,7 +56,7 @@ MAILBOX_KEYS = [
     ("Left / Right", "the tabs, once the focus is on them (Tab)"),
     ("R", "reload: messages accepted since you opened it"),
     ("Escape / F3", "back to the conversation"),
-    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off; remembered for the next launch"),
     ("Ctrl+Q", "quit"),
 ]
 

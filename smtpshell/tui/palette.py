@@ -8,7 +8,7 @@ from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand
+from smtpshell.meta_table import META_COMMANDS, META_PREFIX, MetaCommand
 
 
 class TakesMetaCommands(Protocol):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from smtpshell.explain import knowledge
+from smtpshell.meta_table import META_COMMANDS
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS
 from smtpshell.proto.faults import PRESETS
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
 from smtpshell.session.completion import complete
-from smtpshell.session.meta_table import META_COMMANDS
 from tests.completion.states import STATES, ehlo_reply
 
 LESSONS = (("smtp-101", "First contact"), ("dsn", "Delivery status notifications"))
@@ -44,9 +44,40 @@ CASES = [
     ("/explain pipe", ["PIPELINING"]),
     ("/explain 550 ", []),
     ("/connect ", ["smtp.test", "mx.example.org:25"]),
-    ("/connect mx.test --", ["--starttls", "--tls", "--insecure", "--cafile", "--mx"]),
-    ("/connect mx.test --tls --", ["--insecure", "--cafile", "--mx"]),
-    ("/connect mx.test --insecure --starttls --", ["--cafile", "--mx"]),
+    (
+        "/connect mx.test --",
+        [
+            "--starttls",
+            "--tls",
+            "--insecure",
+            "--cafile",
+            "--tls-version",
+            "--sni",
+            "--verify-name",
+            "--helo",
+            "--lmtp",
+            "--proxy-protocol",
+            "--mx",
+        ],
+    ),
+    (
+        "/connect mx.test --tls --",
+        [
+            "--insecure",
+            "--cafile",
+            "--tls-version",
+            "--sni",
+            "--verify-name",
+            "--helo",
+            "--lmtp",
+            "--proxy-protocol",
+            "--mx",
+        ],
+    ),
+    (
+        "/connect mx.test --insecure --starttls --",
+        ["--tls-version", "--sni", "--verify-name", "--helo", "--lmtp", "--proxy-protocol", "--mx"],
+    ),  # --insecure and --cafile exclude each other
     ("/connect --m", ["--mx"]),
     ("/sandbox ", []),
     ("/save ", []),

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from smtpshell.explain import knowledge
-from smtpshell.explain.command import main as explain_main
 from smtpshell.explain.engine import explain_reply
 from smtpshell.explain.topics import command_footer, explain_command, explain_topic, lower_first
+from smtpshell.explain_command import main as explain_main
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import COMMANDS
 from smtpshell.proto.replies import BASIC_CODES, Reply

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from smtpshell.explain.command import main
 from smtpshell.explain.topics import explain_topic
+from smtpshell.explain_command import main
 
 RESULTS = """Authentication-Results: mx.google.com;
        dkim=pass header.i=@example.org header.s=s1 header.b=abc;

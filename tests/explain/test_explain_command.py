@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpshell.explain.command import main
+from smtpshell.explain_command import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ from pygments.token import Error
 
 from smtpshell.highlight import tokens as t
 from smtpshell.highlight.lexers import SMTPCommandLexer
+from smtpshell.meta_table import META_COMMANDS
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.session.meta_table import META_COMMANDS
 
 
 def lex(text: str) -> list[tuple[object, str]]:

@@ -35,7 +35,7 @@ def heavy_modules_after(code: str, home: Path) -> list[str]:
 
 def test_importing_the_engine_and_the_explain_command_loads_neither(tmp_path: Path) -> None:
     assert heavy_modules_after("import smtpshell.session.engine, smtpshell.shell_command", tmp_path) == []
-    assert heavy_modules_after("import smtpshell.explain.command", tmp_path) == []
+    assert heavy_modules_after("import smtpshell.explain_command", tmp_path) == []
 
 
 def test_a_sandbox_session_with_its_certificate_made_earlier_loads_neither(smtpshell_home: Path) -> None:

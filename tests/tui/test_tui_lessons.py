@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Markdown
 
 from smtpshell.lessons.progress import Progress
-from smtpshell.session.meta_table import META_COMMANDS
+from smtpshell.meta_table import META_COMMANDS
 from smtpshell.session.records import Notice
 from smtpshell.tui.app import SMTPShellApp
 from smtpshell.tui.command_line import CommandLine

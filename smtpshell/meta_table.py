@@ -1,7 +1,8 @@
 """The shell's own commands. They start with "/" so they can never be mistaken for an SMTP verb.
 
 This table is the one truth for them: the engine dispatches on it, the completer offers it, /help and the TUI's
-command palette list it.
+command palette list it, the lexer colours it. It stands outside the session package so that the lexer (and the
+handouts it colours) can read it without importing the shell.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ META_COMMANDS: dict[str, MetaCommand] = {
     for m in (
         MetaCommand(
             "connect",
-            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE] [--mx DOMAIN]",
+            "/connect HOST[:PORT] [--starttls|--tls] [--insecure|--cafile FILE] [--tls-version 1.2|1.3] [--sni NAME] "
+            "[--verify-name NAME] [--helo NAME] [--lmtp] [--proxy-protocol v1|v2] [--mx DOMAIN]",
             "talk to a real SMTP server instead of the sandbox; /connect --mx DOMAIN lists a domain's mail "
             "servers, then /connect N picks one",
             "host",
@@ -60,9 +62,19 @@ META_COMMANDS: dict[str, MetaCommand] = {
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),
         MetaCommand(
-            "save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations", "path"
+            "save",
+            "/save [--brief] FILE",
+            "save the transcript (credentials redacted); .html makes a handout page, .md Markdown, both with the "
+            "explanations (--brief: one line each)",
+            "path",
         ),
-        MetaCommand("replay", "/replay FILE", "run a demo script: each line as if typed", "path"),
+        MetaCommand(
+            "replay",
+            "/replay [--auto SECONDS] [--typing] FILE",
+            "run a demo script (or a saved transcript's commands) step by step: Enter sends the next line, "
+            "Esc ends; # lines are notes, # pause and # explain directives",
+            "path",
+        ),
         MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks", "on-off"),
         MetaCommand("explanations", "/explanations on|off", "show or hide the explanation under each reply", "on-off"),
         MetaCommand(

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 USAGE = """usage: smtpshell explain [--json] [--width N] [--color|--no-color] TOPIC...
        smtpshell explain [--json] [--full] FILE|-
+       smtpshell explain --html [--brief] FILE|- > page.html
 
 Explain an SMTP reply code, enhanced status code, whole reply, EHLO keyword or command:
   smtpshell explain 550
@@ -31,6 +32,8 @@ options:
   --width N       wrap text at N columns (default: the terminal's width, or 80)
   --color         colour the output even when it is not a terminal; --no-color never colours it
   --full          with a FILE: the full explanation of every reply, not the short form
+  --html          with a FILE: a standalone HTML handout page (highlighted, every reply explained, no
+                  external resources, prints well); --brief: one line per explanation
   --file FILE     read FILE even if its name looks like a topic
   -h, --help      show this help
 
@@ -45,7 +48,15 @@ class UsageError(Exception):
 
 
 def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
-    options: dict[str, Any] = {"json": False, "width": None, "color": None, "full": False, "file": None}
+    options: dict[str, Any] = {
+        "json": False,
+        "width": None,
+        "color": None,
+        "full": False,
+        "file": None,
+        "html": False,
+        "brief": False,
+    }
     words: list[str] = []
     index = 0
     while index < len(args):
@@ -59,6 +70,8 @@ def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
             options["json"] = True
         elif arg == "--full":
             options["full"] = True
+        elif arg in ("--html", "--brief"):
+            options[arg[2:]] = True
         elif arg in ("--color", "--colour"):
             options["color"] = True
         elif arg in ("--no-color", "--no-colour"):
@@ -193,8 +206,10 @@ def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) ->
     from smtpshell.proto.visible_text import visible_data
 
     text = _read(path, stdin)
-    annotations = annotate_text(text)
     name = "standard input" if path == "-" else path
+    if options["html"]:
+        return _page(text, name, options, out)
+    annotations = annotate_text(text)
     if options["json"]:
         _dump(
             {
@@ -239,6 +254,20 @@ def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) ->
     return 0 if not unknown else 1
 
 
+def _page(text: str, name: str, options: dict[str, Any], out: TextIO) -> int:
+    """--html: the transcript as a handout page on standard output."""
+    from smtpshell.handout.from_text import UnknownTranscript, text_handout
+    from smtpshell.handout.html_page import render_html
+
+    try:
+        handout = text_handout(text, name)
+    except UnknownTranscript as error:
+        print(f"smtpshell explain: {error}.", file=sys.stderr)
+        return 1
+    out.write(render_html(handout, brief=options["brief"]))
+    return 0 if all(item.explanation is None or item.explanation.known for item in handout.exchanges()) else 1
+
+
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Entry point; ``argv[0]`` is the subcommand name ("explain")."""
     args = (sys.argv[1:] if argv is None else argv)[1:]
@@ -250,6 +279,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stdin: Tex
             out.write(USAGE + "\n")
             return 0
         path = options["file"] or _file_argument(words)
+        if (options["html"] or options["brief"]) and path is None:
+            raise UsageError("--html and --brief make a page from a transcript: give a FILE, or - for standard input")
         if path is not None:
             if options["file"] and words:
                 raise UsageError("give either --file FILE or a topic, not both")
