@@ -263,11 +263,18 @@ def _run_app(engine: ShellEngine, *, theme: str | None = None, web_tab: bool = F
 
 
 def lesson_plugin() -> LessonPlugin | None:
-    """The lessons, for an engine to offer /lesson, /hint and /showme; None when they are not installed."""
-    try:
-        from smtpshell.lessons.shell_link import ShellLessons
-    except ImportError:
+    """The lessons, for an engine to offer /lesson, /hint and /showme (loaded on first use); None when they are
+    not installed."""
+    if importlib.util.find_spec("smtpshell.lessons") is None:
         return None
+    from smtpshell.session.lesson_port import LazyLessons
+
+    return LazyLessons(_shell_lessons)
+
+
+def _shell_lessons() -> LessonPlugin:
+    from smtpshell.lessons.shell_link import ShellLessons
+
     return ShellLessons()
 
 

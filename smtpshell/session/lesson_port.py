@@ -7,6 +7,7 @@ nothing else changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -46,3 +47,30 @@ class LessonPlugin(Protocol):
     def status(self) -> LessonStatus | None:
         """The running lesson, or None when none runs."""
         ...
+
+
+class LazyLessons:
+    """A LessonPlugin made on first use: a shell that never asks for a lesson never imports the lessons (a script
+    to a real server starts faster). Until then no lesson runs, so there is nothing to observe or show."""
+
+    def __init__(self, make: Callable[[], LessonPlugin]) -> None:
+        self._make = make
+        self._plugin: LessonPlugin | None = None
+
+    def _made(self) -> LessonPlugin:
+        if self._plugin is None:
+            self._plugin = self._make()
+        return self._plugin
+
+    def choices(self) -> list[tuple[str, str]]:
+        return self._made().choices()
+
+    async def command(self, engine: ShellEngine, name: str, args: list[str]) -> None:
+        await self._made().command(engine, name, args)
+
+    def observe(self, engine: ShellEngine, record: Record) -> None:
+        if self._plugin is not None:
+            self._plugin.observe(engine, record)
+
+    def status(self) -> LessonStatus | None:
+        return self._plugin.status() if self._plugin is not None else None
