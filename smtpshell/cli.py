@@ -11,7 +11,7 @@ import sys
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("smtpshell.explain.command", "explain a reply code, enhanced code, keyword, command or transcript"),
-    "serve": ("smtpshell.net.serve_command", "run the sandbox SMTP server in the foreground for any client"),
+    "serve": ("smtpshell.classroom.serve_command", "run the sandbox SMTP server in the foreground (--class: a class)"),
     "probe": ("smtpshell.net.probe_command", "report what a real SMTP server supports (sends no mail)"),
     "connect": (
         "smtpshell.shell_command",

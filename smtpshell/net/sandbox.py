@@ -155,6 +155,10 @@ class Sandbox:
 
     # ---- called by the sessions -----------------------------------------------------------------------
 
+    def new_connection(self, session_id: int, peer: str, *, tls: bool) -> ServerConnection:
+        """The machine for a new client (``peer`` is its IP address); a class server gives each its own view."""
+        return ServerConnection(self.policy, self.store.add, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
+
     def _new_session_id(self) -> int:
         return next(self._session_ids)
 
@@ -240,14 +244,7 @@ class _Session(asyncio.Protocol):
         self._log(SessionOpened(self._implicit_tls))
         if self._implicit_tls:
             self._log_tls(transport)
-        self._conn = ServerConnection(
-            sandbox.policy,
-            sandbox.store.add,
-            peer=host,
-            tls=self._implicit_tls,
-            clock=sandbox.clock,
-            new_id=sandbox.new_id,
-        )
+        self._conn = sandbox.new_connection(self._id, host, tls=self._implicit_tls)
         self._carry_out(self._conn.start())
 
     def data_received(self, data: bytes) -> None:
@@ -471,8 +468,9 @@ class _Session(asyncio.Protocol):
 class SandboxThread:
     """The sandbox on its own thread and event loop, so a front end's loop never waits on it."""
 
-    def __init__(self, policy: SandboxPolicy | None = None, **options: Any) -> None:
-        self.sandbox = Sandbox(policy, **options)
+    def __init__(self, policy: SandboxPolicy | None = None, *, sandbox: Sandbox | None = None, **options: Any) -> None:
+        # ``sandbox``: one made already (a class server), run here instead of a new one from policy and options
+        self.sandbox = sandbox if sandbox is not None else Sandbox(policy, **options)
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

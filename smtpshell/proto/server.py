@@ -281,6 +281,11 @@ class ServerConnection(AuthHandling):
     def in_transaction(self) -> bool:
         return self._txn is not None
 
+    @property
+    def sender(self) -> str | None:
+        """The open transaction's reverse-path ("" for <>); None outside a transaction."""
+        return self._txn.sender if self._txn is not None else None
+
     def _in_transaction(self) -> bool:
         return self._txn is not None
 

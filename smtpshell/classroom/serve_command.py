@@ -1,0 +1,219 @@
+"""`smtpshell serve` with the class options: ``--class``, ``--watch``, the channel, per-student faults.
+
+Rule: without a class option this is exactly the plain `serve` (net/serve_command.py); the class options only add.
+Passwords that were generated are printed once and written to a file only the teacher can read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from smtpshell.classroom.event_loop import run
+from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults
+from smtpshell.classroom.feed import ClassFeed, FeedEvent, format_event
+from smtpshell.classroom.roster import Roster, RosterError, load_roster, write_passwords
+from smtpshell.net import serve_command as plain
+from smtpshell.net.sandbox import Sandbox, SandboxError
+from smtpshell.proto.faults import FaultError
+from smtpshell.proto.policy import SandboxPolicy
+
+CLASS_EPILOG = """
+a class (one sandbox for every student):
+  smtpshell serve --class 30                  student01 … student30, passwords generated
+  smtpshell serve --class roster.txt          one student a line: NAME or NAME:PASSWORD
+  smtpshell serve --class 30 --watch          print every command and reply as it happens
+  smtpshell serve --class 30 --host 0.0.0.0 --maildir ./mail --fault greylist
+Then: `smtpshell teach HOST:PORT` for the teacher's dashboard, `smtpshell connect HOST:PORT --student NAME`
+for a student. The channel beside SMTP listens on the next port (--channel-port) and is named in the greeting."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = plain.build_parser()
+    parser.epilog = (parser.epilog or "") + "\n" + CLASS_EPILOG
+    group = parser.add_argument_group("class")
+    group.add_argument("--class", dest="roster", metavar="N|FILE", help="serve a class: N students, or a roster file")
+    group.add_argument(
+        "--passwords",
+        type=Path,
+        metavar="FILE",
+        help="where to write the generated passwords (default class-passwords.txt, or ROSTER.passwords)",
+    )
+    group.add_argument(
+        "--greylist-key",
+        choices=GREYLIST_KEYS,
+        help="what greylisting remembers with sender and recipient (default: helo in a class, else address)",
+    )
+    group.add_argument(
+        "--channel-port", type=plain._port, metavar="PORT", help="port of the channel beside SMTP (default SMTP+1)"
+    )
+    group.add_argument("--teacher-token", metavar="TOKEN", help="the teacher's token (default: a new one, printed)")
+    group.add_argument("--watch", action="store_true", help="print every command and reply as it happens")
+    group.add_argument("--json", action="store_true", help="with --watch: one JSON object a line")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv[1:])
+    except SystemExit as leaving:
+        return leaving.code if isinstance(leaving.code, int) else 2
+    if args.json and not args.watch:
+        print("smtpshell serve: --json goes with --watch", file=sys.stderr)
+        return 2
+    if args.roster is None:
+        if args.passwords or args.greylist_key or args.channel_port is not None or args.teacher_token:
+            print("smtpshell serve: that option needs --class N or --class FILE", file=sys.stderr)
+            return 2
+        if not args.watch:
+            return plain.main(argv)
+    try:
+        policy = plain.build_policy(args)
+        roster = _roster(args, policy)
+    except (FaultError, RosterError) as error:
+        print(f"smtpshell serve: {error}", file=sys.stderr)
+        return 2
+    maildir = args.maildir.expanduser() if args.maildir else None
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "tls_port": args.tls_port,
+        "max_connections": args.max_connections,
+    }
+    try:
+        if roster is None:
+            return run(_serve_watched(Sandbox(policy, maildir=maildir, **options), args))
+        from smtpshell.classroom.running import ClassServer
+        from smtpshell.classroom.server import ClassSandbox
+
+        faults = ClassFaults(list(policy.faults.rules), args.greylist_key or "helo")
+        sandbox = ClassSandbox(policy, roster, faults=faults, maildir=maildir, **options)
+    except OSError as error:
+        print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
+        return 2
+    channel_port = args.channel_port if args.channel_port is not None else (args.port + 1 if args.port else 0)
+    server = ClassServer(sandbox, channel_port=channel_port, teacher_token=args.teacher_token)
+    try:
+        return run(_serve_class(server, roster, args))
+    except KeyboardInterrupt:
+        print("stopped.", flush=True)
+        return 0
+
+
+def _roster(args: argparse.Namespace, policy: SandboxPolicy) -> Roster | None:
+    if args.roster is None:
+        return None
+    from smtpshell.classroom.server import reserved_names
+
+    return load_roster(args.roster, reserved_names(policy))
+
+
+def _passwords_path(args: argparse.Namespace) -> Path:
+    if args.passwords is not None:
+        return Path(args.passwords).expanduser()
+    if args.roster.isdigit():
+        return Path("class-passwords.txt")
+    return Path(args.roster + ".passwords").expanduser()
+
+
+def _watcher(as_json: bool) -> Callable[[FeedEvent], None]:
+    def show(event: FeedEvent) -> None:
+        text = json.dumps(event.to_json(), ensure_ascii=False) if as_json else format_event(event)
+        print(text, flush=True)
+
+    return show
+
+
+async def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(number, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not on this platform; KeyboardInterrupt still stops it
+    return stop
+
+
+async def _serve_watched(sandbox: Sandbox, args: argparse.Namespace) -> int:
+    """The plain sandbox, every command and reply printed as it happens."""
+    stop = await _stop_event()
+    try:
+        await sandbox.start()
+    except SandboxError as error:
+        print(f"smtpshell serve: {error}", file=sys.stderr)
+        return 1
+    feed = ClassFeed(sandbox.log)
+    feed.listen(_watcher(args.json))
+    out = sys.stderr if args.json else sys.stdout  # standard output carries only the JSON lines
+    for line in plain.describe(sandbox):
+        print(line, file=out, flush=True)
+    await stop.wait()
+    await sandbox.stop()
+    print("stopped.", file=out, flush=True)
+    return 0
+
+
+async def _serve_class(server: object, roster: Roster, args: argparse.Namespace) -> int:
+    from smtpshell.classroom.running import ClassServer
+
+    assert isinstance(server, ClassServer)
+    stop = await _stop_event()
+    try:
+        await server.start()
+    except SandboxError as error:
+        print(f"smtpshell serve: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"smtpshell serve: cannot start the class channel: {error.strerror or error}", file=sys.stderr)
+        return 1
+    sandbox = server.sandbox
+    out = sys.stderr if args.json else sys.stdout
+    shown = [line for line in plain.describe(sandbox) if not line.startswith(("  AUTH users", "Press Ctrl-C"))]
+    for line in [*shown, *describe_class(server, roster, args), "Press Ctrl-C to stop."]:
+        print(line, file=out, flush=True)
+    if args.watch:
+        server.feed.listen(_watcher(args.json))
+    else:
+        sandbox.log.subscribe(plain._print_session)
+    await stop.wait()
+    print("stopping: telling connected clients 421 ...", file=out, flush=True)
+    await server.stop()
+    print("stopped.", file=out, flush=True)
+    return 0
+
+
+def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> list[str]:
+    from smtpshell.classroom.running import ClassServer
+
+    assert isinstance(server, ClassServer)
+    sandbox = server.sandbox
+    domain = sandbox.policy.domains[0]
+    host = plain._shown_host(sandbox.host if sandbox.host not in ("0.0.0.0", "::") else "127.0.0.1")
+    lines = [
+        f"class of {len(roster)}: mailboxes {roster.students[0].address(domain)} … "
+        f"{roster.students[-1].address(domain)}, each an AUTH login and its own folder",
+        f"  channel beside SMTP: {server.channel.url}  (named in the greeting; see docs/class-channel.md)",
+        f"  teacher token: {server.channel.teacher_token}",
+        f"  teacher's dashboard: smtpshell teach {host}:{sandbox.port} --token {server.channel.teacher_token}",
+        f"  students: smtpshell connect {host}:{sandbox.port} --student NAME",
+        f"  greylisting remembers: {sandbox.faults.greylist_key} + sender + recipient",
+    ]
+    if sandbox.class_store.maildir is not None:
+        lines.append(f"  folders: {sandbox.class_store.maildir}/NAME/{{tmp,new,cur}}")
+    generated = [s for s in roster.students if s.generated]
+    if generated:
+        path = _passwords_path(args)
+        try:
+            write_passwords(roster, path, domain)
+            lines.append(f"  generated passwords (shown once; also in {path}, readable by you only):")
+        except OSError as error:
+            lines.append(f"  generated passwords (shown once; could not write {path}: {error.strerror or error}):")
+        lines += [f"    {s.name}:{s.password}" for s in generated]
+    return lines

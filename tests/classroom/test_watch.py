@@ -1,0 +1,118 @@
+"""`serve --watch`: every command and reply printed as it happens, not when the session ends."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import selectors
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.net.wire import WireClient
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="a pipe read with a deadline needs POSIX selectors")
+
+
+class Serving:
+    """`python -m smtpshell serve ARGS` with its output read line by line, each wait bounded by a deadline."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        env = {**os.environ, "SMTPSHELL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "smtpshell", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=home.parent,
+        )
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.process.stdout, selectors.EVENT_READ, "out")
+        self._selector.register(self.process.stderr, selectors.EVENT_READ, "err")
+        self._buffers = {"out": b"", "err": b""}
+        self.lines: dict[str, list[str]] = {"out": [], "err": []}
+
+    def wait_for(self, pattern: str, stream: str = "out", timeout: float = 30.0) -> re.Match[str]:
+        """The first line (read from now on, or kept from before) that matches ``pattern``."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for line in self.lines[stream][seen:]:
+                match = re.search(pattern, line)
+                if match:
+                    self.lines[stream].remove(line)
+                    return match
+            seen = len(self.lines[stream])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no line matching {pattern!r} within {timeout} s; got {self.lines}")
+            for key, _ in self._selector.select(left):
+                name = str(key.data)
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    self._selector.unregister(key.fileobj)
+                    if not self._selector.get_map():
+                        raise AssertionError(f"serve ended early; output {self.lines}, rest {self._buffers}")
+                    continue
+                data = self._buffers[name] + chunk
+                *complete, self._buffers[name] = data.split(b"\n")
+                self.lines[name] += [line.decode("utf-8", "replace") for line in complete]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        finally:
+            self.process.kill()
+            self._selector.close()
+
+
+@posix_only
+def test_watch_prints_a_command_and_its_reason_before_the_session_ends(tmp_path: Path) -> None:
+    passwords = str(tmp_path / "pw.txt")
+    serving = Serving(tmp_path / "home", "--class", "2", "--auth-plaintext", "--watch", "--passwords", passwords)
+    try:
+        port = int(serving.wait_for(r"listening on 127\.0\.0\.1:(\d+)")[1])
+        password = serving.wait_for(r"^    student01:(\S+)$")[1]
+        client = WireClient(port)
+        client.reply()
+        client.command("EHLO student01")
+        serving.wait_for(rf"#\d+ student01 {re.escape(client.local_address)} C: EHLO student01$")
+        secret = base64.b64encode(f"\0student01\0{password}".encode()).decode()
+        assert client.command(f"AUTH PLAIN {secret}")[0] == 235
+        serving.wait_for(r"C: AUTH PLAIN \*\*\*\*$")
+        serving.wait_for(r"S: 235 ")
+        client.command("MAIL FROM:<x@example.org>")
+        serving.wait_for(r"student01 .* S: 250 2\.1\.0 ")
+        serving.wait_for(r"^\S+ #\d+ student01 \S+\s+\(MAIL accepted: a transaction is open")
+        assert not any("closed" in line for line in serving.lines["out"])  # the session is still open
+        client.command("QUIT")
+        client.close()
+        serving.wait_for(r"-- closed: client sent QUIT")
+    finally:
+        serving.stop()
+    output = "\n".join(serving.lines["out"])
+    assert secret not in output and password not in output.split("student01:", 1)[-1]
+
+
+@posix_only
+def test_watch_json_prints_one_object_a_line(tmp_path: Path) -> None:
+    serving = Serving(tmp_path / "home", "--watch", "--json")
+    try:
+        port = int(serving.wait_for(r"listening on 127\.0\.0\.1:(\d+)", stream="err")[1])
+        client = WireClient(port)
+        client.reply()
+        client.command("EHLO \x1b]0;evil")
+        line = serving.wait_for(r'"kind": "command"')[0]
+        event = json.loads(serving.wait_for(r'"code": 5').string)
+        assert event["code"] == 501 and event["reason"]
+        client.close()
+    finally:
+        serving.stop()
+    assert "\x1b" not in line
