@@ -97,6 +97,9 @@ class ShellEngine:
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
         self.replay_depth = 0  # how many /replay scripts are running inside each other
+        # A channel beside SMTP that knows a class server's reasons and mailboxes (classroom/student_link.py);
+        # it is told of each reply read from a remote server, and is inert unless the greeting names a channel.
+        self.class_link: Any = None
 
     # ---- what front ends read ------------------------------------------------------------------------
 
@@ -117,10 +120,14 @@ class ShellEngine:
         return None
 
     def mailbox(self) -> list[Message]:
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.mailbox())
         return self.sandbox.store.messages() if self.sandbox is not None else []
 
     def server_log(self, *, this_connection: bool = False) -> list[LogEntry]:
         """The sandbox's log: every session, or only this connection's when ``this_connection``."""
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.server_log())
         if self.sandbox is None:
             return []
         entries = self.sandbox.log.entries()
@@ -170,6 +177,8 @@ class ShellEngine:
         """Close the connection and stop the sandbox; the engine can start again afterwards."""
         async with self.lock:
             await self.disconnect("the shell closed the connection", quietly=True)
+            if self.class_link is not None:
+                await self.class_link.close()
             if self.sandbox is not None:
                 sandbox, self.sandbox = self.sandbox, None
                 await asyncio.to_thread(sandbox.stop)
@@ -504,6 +513,8 @@ class ShellEngine:
             return None
         replied_at = time.time()
         self.state.apply(state_command, reply)
+        if self.class_link is not None and self.target.kind == "remote":
+            await self.class_link.reply_read(connection.local_address, self._replies_read, reply)
         reason = self.server_reason(reply)
         explanation = explain_reply(reply, state_command, self.state.copy(), reason)
         exchange = Exchange(
@@ -572,6 +583,9 @@ class ShellEngine:
 
     def server_reason(self, reply: Reply) -> str | None:
         """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
+        if self.class_link is not None and self.target.kind == "remote":
+            index, self._replies_read = self._replies_read, self._replies_read + 1
+            return self.class_link.reason(index, reply) if self.class_link.active else None
         if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
             return None
         index, self._replies_read = self._replies_read, self._replies_read + 1
