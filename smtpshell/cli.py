@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+    "teach": ("smtpshell.classroom.teach_command", "the teacher's live dashboard of a class server: teach HOST:PORT"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

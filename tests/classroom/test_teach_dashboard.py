@@ -1,0 +1,88 @@
+"""`smtpshell teach`: a row per session, live over the feed; follow a transcript; change faults; see a mailbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable, RichLog
+
+from smtpshell.classroom.running import ClassServerThread
+from smtpshell.classroom.teach_command import main
+from smtpshell.tui.teach_app import TeachApp
+from tests.net.wire import WireClient
+
+
+async def _until(app: TeachApp, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait, bounded, until ``predicate`` holds; the app signals every change, so this never guesses a time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        app.changed.clear()
+        if predicate():
+            return
+        await asyncio.wait_for(app.changed.wait(), max(0.0, deadline - loop.time()))
+
+
+def _cell(app: TeachApp, session: int, column: str) -> str:
+    value = app.query_one("#sessions", DataTable).get_cell(str(session), column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def _transcript(app: TeachApp) -> str:
+    return "\n".join(strip.text for strip in app.query_one("#transcript", RichLog).lines)
+
+
+async def test_the_dashboard_shows_each_session_live_follows_one_and_sets_faults(
+    class_server: Callable[..., ClassServerThread],
+) -> None:
+    running = class_server(2)
+    port = running.server.sandbox.port
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(180, 40)) as pilot:
+        await _until(app, lambda: app.feed_ready)
+        client = await asyncio.to_thread(WireClient, port)
+        await asyncio.to_thread(client.reply)
+        await asyncio.to_thread(client.command, "EHLO student02")
+        await _until(app, lambda: any(row.get("student") == "student02" for row in app.rows.values()))
+        (number,) = app.rows
+        assert _cell(app, number, "student") == "student02" and _cell(app, number, "state") == "open"
+        await _until(app, lambda: _cell(app, number, "code") == "250")
+        assert _cell(app, number, "last command") == "EHLO student02"
+
+        app.follow(number)
+        await _until(app, lambda: app.followed == number and "C: EHLO student02" in _transcript(app))
+        await asyncio.to_thread(client.command, "RCPT TO:<bob@sandbox.test>")
+        await _until(app, lambda: "no MAIL transaction is open" in _transcript(app))
+        assert "why:   RCPT refused" in _transcript(app) and "means: " in _transcript(app)
+
+        await pilot.click("#command")
+        await pilot.press(*"faults student02 unknown-user", "enter")
+        await _until(app, lambda: "faults for student02" in app.status_text)
+        await asyncio.to_thread(client.command, "MAIL FROM:<a@example.org>")
+        code, _ = await asyncio.to_thread(client.command, "RCPT TO:<bob@sandbox.test>")
+        assert code == 550
+        await _until(app, lambda: _cell(app, number, "code") == "550")
+        assert _cell(app, number, "errors") == "2"
+
+        await asyncio.to_thread(client.command, "QUIT")
+        client.close()
+        await _until(app, lambda: _cell(app, number, "state") == "closed")
+        app.run_command("mailbox student01")
+        await _until(app, lambda: "mailbox of student01: 0 message(s)" in _transcript(app))
+
+
+def test_teach_without_a_token_or_a_class_server_says_so(
+    class_server: Callable[..., ClassServerThread], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["teach", "127.0.0.1:1"]) == 2
+    assert "--token" in capsys.readouterr().err
+    assert main(["teach", "127.0.0.1:1", "--token", "x"]) == 1
+    assert "cannot reach the class server" in capsys.readouterr().err
+    running = class_server(1)
+    server = f"127.0.0.1:{running.server.sandbox.port}"
+    assert main(["teach", server, "--token", "wrong"]) == 1
+    assert "401" in capsys.readouterr().err
