@@ -15,6 +15,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -91,6 +92,7 @@ class ClassChannel:
         self._tokens: dict[str, Access] = {}
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
+        self.certificate_file: Path | None = None  # the SMTP server's certificate, for students to trust
 
     @property
     def url(self) -> str:
@@ -104,6 +106,7 @@ class ClassChannel:
         app = web.Application(client_max_size=MAX_BODY)
         routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
             ("GET", "/api", self._discover),
+            ("GET", "/api/certificate", self._certificate),
             ("POST", "/api/login", self._login),
             ("POST", "/api/claim", self._claim),
             ("GET", "/api/me", self._me),
@@ -185,6 +188,16 @@ class ClassChannel:
                 "students": len(self.sandbox.roster),
             }
         )
+
+    async def _certificate(self, request: web.Request) -> web.Response:
+        """The SMTP server's own certificate (public), so a student on another machine can pass it to --cafile."""
+        if self.certificate_file is None:
+            return _error(404, "this class server has no certificate of its own")
+        try:
+            pem = self.certificate_file.read_bytes()
+        except OSError as error:
+            return _error(404, f"the certificate cannot be read: {error.strerror or error}")
+        return web.Response(body=pem, content_type="application/x-pem-file")
 
     async def _login(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
+import re
 import signal
+import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,9 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--channel-port", type=plain._port, metavar="PORT", help="port of the channel beside SMTP (default SMTP+1)"
     )
     group.add_argument("--teacher-token", metavar="TOKEN", help="the teacher's token (default: a new one, printed)")
+    group.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        type=_tls_name,
+        metavar="NAME|IP",
+        help="add a host name or address (the lab server's) to the certificate the class server makes (repeatable)",
+    )
     group.add_argument("--watch", action="store_true", help="print every command and reply as it happens")
     group.add_argument("--json", action="store_true", help="with --watch: one JSON object a line")
     return parser
+
+
+_DNS_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def _tls_name(text: str) -> str:
+    name = text.strip().lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        pass
+    if not _DNS_NAME.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a host name (lab.example) nor an IP address")
+    return name
 
 
 def main(argv: list[str]) -> int:
@@ -68,7 +93,8 @@ def main(argv: list[str]) -> int:
         print("smtpshell serve: --json goes with --watch", file=sys.stderr)
         return 2
     if args.roster is None:
-        if args.passwords or args.greylist_key or args.channel_port is not None or args.teacher_token:
+        class_only = (args.passwords, args.greylist_key, args.channel_port, args.teacher_token, args.tls_name)
+        if any(option not in (None, []) for option in class_only):
             print("smtpshell serve: that option needs --class N or --class FILE", file=sys.stderr)
             return 2
         if not args.watch:
@@ -93,17 +119,33 @@ def main(argv: list[str]) -> int:
         from smtpshell.classroom.server import ClassSandbox
 
         faults = ClassFaults(list(policy.faults.rules), args.greylist_key or "helo")
-        sandbox = ClassSandbox(policy, roster, faults=faults, maildir=maildir, **options)
+        certificate, context, problem = _certificate(tuple(args.tls_name))
+        sandbox = ClassSandbox(policy, roster, faults=faults, maildir=maildir, certificate=context, **options)
+        if problem is not None:
+            sandbox.tls_problem = problem
+            sandbox.policy.tls_available = False  # STARTTLS is answered 454, with this reason
     except OSError as error:
         print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
         return 2
     channel_port = args.channel_port if args.channel_port is not None else (args.port + 1 if args.port else 0)
     server = ClassServer(sandbox, channel_port=channel_port, teacher_token=args.teacher_token)
+    server.channel.certificate_file = certificate
     try:
         return run(_serve_class(server, roster, args))
     except KeyboardInterrupt:
         print("stopped.", flush=True)
         return 0
+
+
+def _certificate(names: tuple[str, ...]) -> tuple[Path | None, ssl.SSLContext | None, str | None]:
+    """The class server's certificate file and context, with the lab's own names if given; or why there is none."""
+    from smtpshell.net.certs import sandbox_certificate, server_context
+
+    try:
+        files = sandbox_certificate(None, names)
+        return files.certificate, server_context(files), None
+    except (OSError, ValueError, ssl.SSLError) as error:
+        return None, None, f"could not make or read the class server's TLS certificate: {error}"
 
 
 def _roster(args: argparse.Namespace, policy: SandboxPolicy) -> Roster | None:
@@ -203,6 +245,7 @@ def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> 
         f"  teacher token: {server.channel.teacher_token}",
         f"  teacher's dashboard: smtpshell teach {host}:{sandbox.port} --token {server.channel.teacher_token}",
         f"  students: smtpshell connect {host}:{sandbox.port} --student NAME",
+        *_certificate_lines(server, f"{host}:{sandbox.port}", args.tls_name),
         f"  greylisting remembers: {sandbox.faults.greylist_key} + sender + recipient",
     ]
     if sandbox.class_store.maildir is not None:
@@ -217,3 +260,19 @@ def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> 
             lines.append(f"  generated passwords (shown once; could not write {path}: {error.strerror or error}):")
         lines += [f"    {s.name}:{s.password}" for s in generated]
     return lines
+
+
+def _certificate_lines(server: object, where: str, extra_names: list[str]) -> list[str]:
+    from smtpshell.classroom.running import ClassServer
+    from smtpshell.net.certs import SANDBOX_ADDRESSES, SANDBOX_NAMES
+
+    assert isinstance(server, ClassServer)
+    path = server.channel.certificate_file
+    if path is None:
+        return [f"  no STARTTLS: {server.sandbox.tls_problem}"]
+    names = ", ".join([*SANDBOX_NAMES, *SANDBOX_ADDRESSES, *extra_names])
+    return [
+        f"  certificate: {path} (self-signed, for {names})",
+        f"  students here trust it with: smtpshell connect {where} --starttls --cafile {path}",
+        f"  students elsewhere fetch it first: curl -o class-ca.pem {server.channel.url}api/certificate",
+    ]
