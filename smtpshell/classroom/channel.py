@@ -27,7 +27,7 @@ from smtpshell.proto.events import Message
 from smtpshell.proto.faults import FaultError
 
 API_VERSION = 1
-FEED_QUEUE = 2000  # events a slow WebSocket reader may fall behind by before it is dropped (it can reconnect)
+FEED_QUEUE = 20_000  # events a slow WebSocket reader may fall behind by before it is dropped (it can reconnect)
 MAX_BODY = 64 * 1024
 SHOWN_CONTENT = 256 * 1024  # of a message's content in a mailbox listing
 
@@ -392,11 +392,16 @@ class ClassChannel:
                 if waiter not in done:
                     waiter.cancel()
                     break
-                event = waiter.result()
-                if event is None:
+                # Everything that piled up meanwhile goes out together: a burst costs one wake-up, not one each.
+                batch = [waiter.result()]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                if None in batch:
                     await socket.close(message=b"too slow: reconnect to catch up")
                     break
-                await socket.send_json({"type": "event", **event.to_json()})
+                for event in batch:
+                    assert event is not None
+                    await socket.send_str(json.dumps({"type": "event", **event.to_json()}))
         except (ConnectionError, RuntimeError):
             pass  # the reader went away in the middle of a send
         finally:

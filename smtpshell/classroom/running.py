@@ -75,7 +75,7 @@ class ClassServerThread:
         return self
 
     def _run(self) -> None:
-        from smtpshell.classroom.event_loop import loop_factory
+        from smtpshell.net.event_loop import loop_factory
 
         loop = loop_factory()()
         self.loop = loop

@@ -17,11 +17,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from smtpshell.classroom.event_loop import run
 from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults
 from smtpshell.classroom.feed import ClassFeed, FeedEvent, format_event
 from smtpshell.classroom.roster import Roster, RosterError, load_roster, write_passwords
 from smtpshell.net import serve_command as plain
+from smtpshell.net.event_loop import run_server as run
 from smtpshell.net.sandbox import Sandbox, SandboxError
 from smtpshell.proto.faults import FaultError
 from smtpshell.proto.policy import SandboxPolicy

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from smtpshell.net.addresses import format_address
 from smtpshell.net.certs import sandbox_server_context
+from smtpshell.net.event_loop import new_server_loop
 from smtpshell.net.mailstore import MailStore
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
 from smtpshell.proto.events import (
@@ -491,7 +492,7 @@ class SandboxThread:
         return self
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_server_loop()
         self._loop = loop
         try:
             loop.run_until_complete(self.sandbox.start())

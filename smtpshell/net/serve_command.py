@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from smtpshell.net.event_loop import run_server
 from smtpshell.net.sandbox import DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, Sandbox, SandboxError
 from smtpshell.net.server_log import LogEntry, SessionClosed
 from smtpshell.proto.faults import FaultError, FaultRule, load_fault_file, preset_rule
@@ -142,7 +143,7 @@ def main(argv: list[str]) -> int:
         print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(sandbox))
+        return run_server(_serve(sandbox))
     except KeyboardInterrupt:  # where signal handlers cannot be installed (Windows), Ctrl-C lands here
         print("stopped.", flush=True)
         return 0

@@ -25,7 +25,7 @@ from smtpshell.proto.replies import Reply
 
 COLUMNS = ("#", "student", "client", "state", "last command", "code", "msgs", "errors", "lesson")
 HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Enter on a row follows that session)"
-KEEP_LAGS = 5000
+KEEP_LAGS = 50_000
 
 
 def _reply_of(event: dict[str, Any]) -> Reply:
@@ -76,6 +76,10 @@ class TeachApp(App[int]):
         self.events_applied = 0
         self.lags: deque[float] = deque(maxlen=KEEP_LAGS)  # seconds from the server's event to its row drawn
         self.feed_ready = False
+        self._dirty: set[int] = set()
+        self._unshown: list[float] = []
+        self._flush_pending = False
+        self._drawn: dict[int, list[str]] = {}
         self.status_text = ""
         self.changed = asyncio.Event()  # set whenever something above changed (tests wait on it, not on time)
 
@@ -136,7 +140,7 @@ class TeachApp(App[int]):
             self.progress[student] = str(event.get("line", ""))
             for number, row in self.rows.items():
                 if row.get("student") == student:
-                    self._show_row({**row, "session": number})
+                    self._mark(number)
             self._count(event)
             return
         number = int(event["session"])
@@ -164,7 +168,8 @@ class TeachApp(App[int]):
                 row["messages"] = int(row.get("messages") or 0) + 1
         elif kind == "close":
             row["state"] = "closed"
-        self._show_row(row)
+        self.rows[number] = row
+        self._mark(number)
         if number == self.followed:
             log = self.query_one("#transcript", RichLog)
             for line in transcript_lines(event, previous):
@@ -172,15 +177,32 @@ class TeachApp(App[int]):
         self._count(event)
 
     def _count(self, event: dict[str, Any]) -> None:
-        self.changed.set()
         self.events_applied += 1
-        self.lags.append(max(0.0, time.time() - float(event.get("at") or time.time())))
+        self._unshown.append(float(event.get("at") or time.time()))
+
+    def _mark(self, number: int) -> None:
+        """A row changed: draw it soon, with every other row that changed meanwhile (one redraw for a burst)."""
+        self._dirty.add(number)
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.call_later(self._draw_dirty)
+
+    def _draw_dirty(self) -> None:
+        self._flush_pending = False
+        dirty, self._dirty = self._dirty, set()
+        for number in sorted(dirty):
+            self._show_row({**self.rows[number], "session": number})
+        now = time.time()
+        self.lags.extend(max(0.0, now - at) for at in self._unshown)  # from the server's event to its row drawn
+        self._unshown.clear()
+        self.changed.set()
 
     def _show_row(self, row: dict[str, Any]) -> None:
         number = int(row["session"])
         self.rows[number] = row
         table = self.query_one("#sessions", DataTable)
         who = row.get("student") or (f"({row['helo']})" if row.get("helo") else "-")
+        drawn = self._drawn.get(number)
         cells = [
             Text(str(number)),
             Text(str(who)),
@@ -193,11 +215,14 @@ class TeachApp(App[int]):
             Text(self.progress.get(str(row.get("student") or ""), "")),
         ]
         key = str(number)
-        if key in table.rows:
-            for column, cell in zip(COLUMNS, cells, strict=True):
-                table.update_cell(key, column, cell)
+        texts = [cell.plain for cell in cells]
+        if drawn is not None:
+            for column, cell, text, before in zip(COLUMNS, cells, texts, drawn, strict=True):
+                if text != before:  # only what changed: a redraw per cell is what costs
+                    table.update_cell(key, column, cell)
         else:
             table.add_row(*cells, key=key)
+        self._drawn[number] = texts
 
     # ---- following one session ------------------------------------------------------------------------
 

@@ -12,11 +12,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+NO_UVLOOP = "SMTPSHELL_NO_UVLOOP"
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     """uvloop's loop constructor when uvloop is there and not turned off; asyncio's otherwise."""
-    if os.environ.get("SMTPSHELL_NO_UVLOOP"):
+    if os.environ.get(NO_UVLOOP):
         return asyncio.new_event_loop
     try:
         import uvloop
@@ -30,6 +31,10 @@ def loop_name() -> str:
     return "uvloop" if loop_factory() is not asyncio.new_event_loop else "asyncio"
 
 
-def run(main: Coroutine[Any, Any, T]) -> T:
+def new_server_loop() -> asyncio.AbstractEventLoop:
+    return loop_factory()()
+
+
+def run_server(main: Coroutine[Any, Any, T]) -> T:
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
