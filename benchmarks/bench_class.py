@@ -190,9 +190,8 @@ def main(argv: list[str]) -> int:
         return 1
     lags.sort()
     p99 = lags[int(len(lags) * 0.99) - 1] * 1000
-    print(
-        f"class server: {total} messages in {elapsed:.2f} s ({total / elapsed:.0f} msgs/s), every folder holds {messages}"
-    )
+    rate = total / elapsed
+    print(f"class server: {total} messages in {elapsed:.2f} s ({rate:.0f} msgs/s), every folder holds {messages}")
     print(f"plain sandbox, same load and Maildir, no class: {plain_elapsed:.2f} s ({total / plain_elapsed:.0f} msgs/s)")
     print(f"ratio class/plain, messages per second: {plain_elapsed / elapsed:.2f}x")
     print(
