@@ -41,7 +41,7 @@ class ClassServer:
     async def start(self) -> None:
         """The channel first, so the very first greeting can name it; then SMTP."""
         await self.channel.start()
-        self.sandbox.channel_url = self.channel.url
+        self.sandbox.channel_port = self.channel.port
         try:
             await self.sandbox.start()
         except BaseException:

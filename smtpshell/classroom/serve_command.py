@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults
+from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults, parse_specs
 from smtpshell.classroom.feed import ClassFeed, FeedEvent, format_event
 from smtpshell.classroom.roster import Roster, RosterError, load_roster, write_passwords
 from smtpshell.net import serve_command as plain
@@ -100,7 +100,9 @@ def main(argv: list[str]) -> int:
         if not args.watch:
             return plain.main(argv)
     try:
+        specs, args.fault = args.fault, []  # read here, where "SPEC times=N" is understood too
         policy = plain.build_policy(args)
+        policy.faults.rules.extend(parse_specs(specs))
         roster = _roster(args, policy)
     except (FaultError, RosterError) as error:
         print(f"smtpshell serve: {error}", file=sys.stderr)
@@ -128,13 +130,30 @@ def main(argv: list[str]) -> int:
         print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
         return 2
     channel_port = args.channel_port if args.channel_port is not None else (args.port + 1 if args.port else 0)
-    server = ClassServer(sandbox, channel_port=channel_port, teacher_token=args.teacher_token)
+    public = _reachable_host(args.host, args.tls_name)
+    server = ClassServer(sandbox, channel_port=channel_port, teacher_token=args.teacher_token, public_host=public)
     server.channel.certificate_file = certificate
     try:
         return run(_serve_class(server, roster, args))
     except KeyboardInterrupt:
         print("stopped.", flush=True)
         return 0
+
+
+def _reachable_host(host: str, names: list[str]) -> str:
+    """The address to print for students: the one listened on, or for 0.0.0.0 / :: the lab's name or address."""
+    if host not in ("0.0.0.0", "::", ""):
+        return host
+    if names:
+        return names[0]
+    import socket
+
+    try:  # the address of the route outward; a UDP "connect" sends nothing
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
 
 
 def _certificate(names: tuple[str, ...]) -> tuple[Path | None, ssl.SSLContext | None, str | None]:
@@ -237,7 +256,7 @@ def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> 
     assert isinstance(server, ClassServer)
     sandbox = server.sandbox
     domain = sandbox.policy.domains[0]
-    host = plain._shown_host(sandbox.host if sandbox.host not in ("0.0.0.0", "::") else "127.0.0.1")
+    host = plain._shown_host(_reachable_host(sandbox.host, args.tls_name))
     lines = [
         f"class of {len(roster)}: mailboxes {roster.students[0].address(domain)} … "
         f"{roster.students[-1].address(domain)}, each an AUTH login and its own folder",

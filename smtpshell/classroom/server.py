@@ -114,9 +114,9 @@ class ClassSandbox(Sandbox):
         self.class_store = ClassMailStore(self.policy, maildir)
         self.store = self.class_store
         self.sessions: dict[int, ClassSession] = {}  # open ones; the feed keeps what ended
-        self.channel_url: str | None = None  # named in the greeting once the channel listens
+        self.channel_port: int | None = None  # named in the greeting once the channel listens
 
-    def new_connection(self, session_id: int, peer: str, *, tls: bool) -> ServerConnection:
+    def new_connection(self, session_id: int, peer: str, *, tls: bool, local_host: str = "") -> ServerConnection:
         session = ClassSession(session_id, peer, self.roster)
         policy = copy.copy(self.policy)  # shares the mailboxes, users and lists; only the faults are its own
         policy.faults = SessionFaults(
@@ -128,8 +128,11 @@ class ClassSandbox(Sandbox):
             store.deliver(message, session.student)
 
         conn = ClassConnection(policy, deliver, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
-        if self.channel_url is not None:
-            conn.channel_note = f"class channel {self.channel_url} (smtpshell class server)"
+        if self.channel_port is not None:
+            # The address this client reached us at: the channel is there too, whatever the client's network.
+            host = local_host or self.host
+            shown = f"[{host}]" if ":" in host else host
+            conn.channel_note = f"class channel http://{shown}:{self.channel_port}/ (smtpshell class server)"
         session.conn = conn
         self.sessions[session_id] = session
         return conn

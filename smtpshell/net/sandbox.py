@@ -156,8 +156,9 @@ class Sandbox:
 
     # ---- called by the sessions -----------------------------------------------------------------------
 
-    def new_connection(self, session_id: int, peer: str, *, tls: bool) -> ServerConnection:
-        """The machine for a new client (``peer`` is its IP address); a class server gives each its own view."""
+    def new_connection(self, session_id: int, peer: str, *, tls: bool, local_host: str = "") -> ServerConnection:
+        """The machine for a new client (``peer`` is its IP address, ``local_host`` the address it reached);
+        a class server gives each connection its own view."""
         return ServerConnection(self.policy, self.store.add, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
 
     def _new_session_id(self) -> int:
@@ -245,7 +246,9 @@ class _Session(asyncio.Protocol):
         self._log(SessionOpened(self._implicit_tls))
         if self._implicit_tls:
             self._log_tls(transport)
-        self._conn = sandbox.new_connection(self._id, host, tls=self._implicit_tls)
+        local = transport.get_extra_info("sockname")
+        local_host = str(local[0]) if isinstance(local, tuple) else ""
+        self._conn = sandbox.new_connection(self._id, host, tls=self._implicit_tls, local_host=local_host)
         self._carry_out(self._conn.start())
 
     def data_received(self, data: bytes) -> None:

@@ -24,7 +24,7 @@ from smtpshell.explain import explain_reply
 from smtpshell.proto.replies import Reply
 
 COLUMNS = ("#", "student", "client", "state", "last command", "code", "msgs", "errors", "lesson")
-HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Enter on a row follows that session)"
+HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Tab: the table; Enter on a row follows it)"
 KEEP_LAGS = 50_000
 
 
@@ -101,6 +101,7 @@ class TeachApp(App[int]):
         self.client = TeacherClient(self.url, self.token)
         await self.client.__aenter__()
         self.sub_title = self.url
+        self.query_one("#command", Input).focus()  # typing goes to the command line; Tab reaches the table
         self._load()
 
     async def on_unmount(self) -> None:
@@ -280,7 +281,12 @@ class TeachApp(App[int]):
         try:
             if verb == "faults":
                 student = rest.pop(0) if rest and rest[0] in self.students else None
-                specs = [] if rest == ["clear"] else rest
+                specs: list[str] = []
+                for word in [] if rest == ["clear"] else rest:
+                    if word.startswith("times=") and specs:
+                        specs[-1] += f" {word}"  # "unknown-user times=1": one spec
+                    else:
+                        specs.append(word)
                 if not rest:
                     self._status(f"faults now: {await self.client.faults()}")
                     return
