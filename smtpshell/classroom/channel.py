@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from smtpshell.classroom.faults import parse_specs
+from smtpshell.classroom.faults import MAX_LESSON_RULES, parse_specs, rule_from_json
 from smtpshell.classroom.feed import ClassFeed, FeedEvent, printable
 from smtpshell.classroom.server import ClassSandbox
 from smtpshell.proto.events import Message
@@ -117,6 +117,7 @@ class ClassChannel:
             ("GET", "/api/faults", self._faults),
             ("PUT", "/api/faults", self._set_faults),
             ("PUT", "/api/faults/{student}", self._set_faults),
+            ("PUT", "/api/lesson-faults", self._set_lesson_faults),
             ("POST", "/api/progress", self._progress),
             ("GET", "/api/feed", self._websocket),
         ]
@@ -346,6 +347,27 @@ class ClassChannel:
             return _error(400, str(error))
         self.sandbox.faults.set_rules(name.lower() if name else None, rules)
         return web.json_response(self.sandbox.faults.describe())
+
+    async def _set_lesson_faults(self, request: web.Request) -> web.Response:
+        """A student's shell runs a lesson here: the lesson's faults, for that student alone."""
+        access = self._require(request)
+        if isinstance(access, web.Response):
+            return access
+        if access.role != "student" or access.student is None:
+            return _error(403, "lesson faults come from a student's token")
+        body = await self._json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        entries = body.get("faults")
+        if not isinstance(entries, list) or len(entries) > MAX_LESSON_RULES:
+            return _error(400, f'send {{"faults": [RULE, …]}} with at most {MAX_LESSON_RULES} rules')
+        try:
+            rules = [rule_from_json(entry) for entry in entries]
+        except FaultError as error:
+            return _error(400, str(error))
+        self.sandbox.faults.set_lesson_rules(access.student, rules)
+        described = self.sandbox.faults.describe_student(access.student)
+        return web.json_response({"student": access.student, "faults": described})
 
     async def _progress(self, request: web.Request) -> web.Response:
         access = self._require(request)

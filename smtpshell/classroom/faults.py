@@ -62,14 +62,25 @@ class ClassFaults:
     def __init__(self, rules: list[FaultRule] | None = None, greylist_key: GreylistKey = "helo") -> None:
         self.class_rules: list[FaultRule] = list(rules or [])
         self.student_rules: dict[str, list[FaultRule]] = {}
+        self.lesson_rules: dict[str, list[FaultRule]] = {}  # a student's lesson's own faults, for them only
         self.greylist_key: GreylistKey = greylist_key
         self.greylisted: set[tuple[str, str, str]] = set()
         self._used: dict[tuple[int, str], int] = {}
         self.listeners: list[Callable[[str | None], None]] = []  # told the student (None: the class) whose changed
 
     def rules_for(self, student: str | None) -> list[FaultRule]:
-        own = self.student_rules.get(student, []) if student is not None else []
-        return [*self.class_rules, *own]
+        if student is None:
+            return list(self.class_rules)
+        return [*self.class_rules, *self.student_rules.get(student, []), *self.lesson_rules.get(student, [])]
+
+    def set_lesson_rules(self, student: str, rules: list[FaultRule]) -> None:
+        """The faults of the lesson ``student`` runs (none: the lesson ended); theirs alone."""
+        if rules:
+            self.lesson_rules[student] = list(rules)
+        else:
+            self.lesson_rules.pop(student, None)
+        for listener in list(self.listeners):
+            listener(student)
 
     def set_rules(self, student: str | None, rules: list[FaultRule]) -> None:
         """Replace the class's rules (``student`` None) or one student's; the next command meets them."""
@@ -91,7 +102,8 @@ class ClassFaults:
         }
 
     def describe_student(self, student: str) -> list[str]:
-        return [describe_rule(rule) for rule in self.student_rules.get(student, [])]
+        own = [describe_rule(rule) for rule in self.student_rules.get(student, [])]
+        return own + [f"{describe_rule(rule)} (lesson)" for rule in self.lesson_rules.get(student, [])]
 
     def combined(
         self, verb: str, address: str | None, *, counter: str, student: str | None, greylist_key: str, sender: str
@@ -172,3 +184,53 @@ class SessionFaults(FaultPlan):
 
     def describe(self) -> list[str]:
         return [describe_rule(rule) for rule in self._faults.rules_for(self._student())]
+
+
+MAX_LESSON_RULES = 50
+MAX_LESSON_DELAY = 60.0
+
+
+def rule_to_json(rule: FaultRule) -> dict[str, object]:
+    """A rule as the channel carries it (a lesson's faults, sent by the student's shell)."""
+    reply = rule.reply
+    text = None if reply is None else " ".join(str(p) for p in (reply.code, reply.enhanced, reply.text) if p)
+    return {
+        "command": rule.command,
+        "address": rule.address,
+        "reply": text,
+        "delay": rule.delay,
+        "disconnect": rule.disconnect,
+        "greylist": rule.greylist,
+        "times": rule.times,
+        "name": rule.name,
+    }
+
+
+def rule_from_json(data: object) -> FaultRule:
+    """The rule ``rule_to_json`` wrote; FaultError when anything in it is wrong (it came from the network)."""
+    from smtpshell.proto.commands import COMMANDS
+    from smtpshell.proto.faults import ReplySpec
+
+    if not isinstance(data, dict):
+        raise FaultError("each fault is a JSON object")
+    command = str(data.get("command", "")).upper()
+    if command not in COMMANDS:
+        raise FaultError(f"{command[:20]!r} is not an SMTP command")
+    reply = data.get("reply")
+    delay = data.get("delay", 0.0)
+    times = data.get("times")
+    if not isinstance(delay, int | float) or not 0 <= delay <= MAX_LESSON_DELAY:
+        raise FaultError(f"'delay' must be from 0 to {MAX_LESSON_DELAY:g} seconds")
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise FaultError("'times' must be a whole number from 1")
+    name = str(data.get("name", "custom"))[:40]
+    return FaultRule(
+        command,
+        str(data.get("address", "*"))[:200],
+        ReplySpec.parse(str(reply)) if reply is not None else None,
+        delay=float(delay),
+        disconnect=bool(data.get("disconnect", False)),
+        greylist=bool(data.get("greylist", False)),
+        times=times,
+        name=name if name.isprintable() else "custom",
+    )

@@ -165,9 +165,10 @@ class ClassFeed:
         """A student's shell said how far it got in a lesson; the teacher's view shows it."""
         self.progress[student] = progress
         self._seq += 1
-        lesson = printable(str(progress.get("lesson", "?")), 80)
-        step = printable(str(progress.get("step", "?")), 80)
-        event = FeedEvent(self._seq, time.time(), 0, "", student, None, "progress", f"lesson {lesson}: {step}")
+        lesson = printable(str(progress.get("lesson", "?")), 60)
+        step, steps = progress.get("step", "?"), progress.get("steps", "?")
+        line = f"{lesson} {'done' if progress.get('done') else f'{printable(str(step), 6)}/{printable(str(steps), 6)}'}"
+        event = FeedEvent(self._seq, time.time(), 0, "", student, None, "progress", line)
         self._tell(event)
 
     def _tell(self, event: FeedEvent) -> None:

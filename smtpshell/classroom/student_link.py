@@ -48,6 +48,7 @@ class ClassLink:
         self._events: list[dict[str, Any]] = []
         self._messages: list[Message] = []
         self.on_problem: Callable[[str], None] | None = None
+        self._tasks: set[Any] = set()  # progress reports under way
 
     # ---- what the engine calls ------------------------------------------------------------------------
 
@@ -67,6 +68,8 @@ class ClassLink:
         if self.active:
             try:
                 await self._catch_up(index)
+                if reply.code == 250 and "queued as" in reply.text:
+                    await self._fetch_mailbox()  # a lesson checks what was delivered right after the 250
             except ChannelProblem as problem:
                 self._fail(str(problem))
 
@@ -83,14 +86,46 @@ class ClassLink:
             return
         try:
             await self._catch_up(None)
-            if self._student_token is not None and self.student is not None:
-                body = await self._get(f"/api/mailbox/{self.student}", self._student_token)
-                self._messages = [_message(item) for item in body.get("mailbox", [])]
+            await self._fetch_mailbox()
         except ChannelProblem as problem:
             self._fail(str(problem))
 
+    async def _fetch_mailbox(self) -> None:
+        if self._student_token is None or self.student is None:
+            return
+        body = await self._get(f"/api/mailbox/{self.student}", self._student_token)
+        # What the student sent and what they received, oldest first, as the sandbox's mailbox holds both.
+        messages = [_message(item) for item in [*body.get("sent", []), *body.get("mailbox", [])]]
+        unique = {(m.queue_id, m.envelope.recipients): m for m in messages}
+        self._messages = sorted(unique.values(), key=lambda m: m.received_at)
+
     def mailbox(self) -> list[Message]:
         return list(self._messages)
+
+    async def set_lesson_faults(self, rules: list[Any]) -> str | None:
+        """Send a lesson's faults (for this student alone); None when done, else why they could not be."""
+        from smtpshell.classroom.faults import rule_to_json
+
+        if not self.active or self._student_token is None:
+            return "the lesson's faults need the class channel and a student login (connect with --student NAME)"
+        try:
+            await self._request(
+                "PUT", "/api/lesson-faults", self._student_token, {"faults": [rule_to_json(r) for r in rules]}
+            )
+        except ChannelProblem as problem:
+            return str(problem)
+        return None
+
+    def lesson_progress(self, lesson: str, step: int, steps: int, done: bool) -> None:
+        """Tell the teacher how far this student got (in the background; a lost report is only a report)."""
+        if not self.active or self._student_token is None:
+            return
+        import asyncio
+
+        body = {"lesson": lesson, "step": step, "steps": steps, "done": done}
+        task = asyncio.get_running_loop().create_task(self.report_progress(body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def server_log(self) -> list[LogEntry]:
         entries: list[LogEntry] = []
@@ -107,7 +142,15 @@ class ClassLink:
             except ChannelProblem as problem:
                 self._fail(str(problem))
 
+    async def settle(self) -> None:
+        """Wait for the progress reports under way (each bounded by the request timeout)."""
+        import asyncio
+
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def close(self) -> None:
+        await self.settle()
         await self._reset()
 
     # ---- the channel ----------------------------------------------------------------------------------

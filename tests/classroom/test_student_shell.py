@@ -121,3 +121,42 @@ async def test_a_class_server_gone_mid_lesson_is_one_clear_notice(
         assert [e.reply.code for e in exchanges(remote) if e.reply is not None][-2:] == [250, 250]
     finally:
         await remote.close()
+
+
+async def test_a_lesson_on_the_class_server_has_its_faults_for_that_student_only_and_reports_progress(
+    class_server: Callable[..., ClassServerThread], smtpshell_home: Path
+) -> None:
+    running = class_server(2)
+    port = running.server.sandbox.port
+    student = running.server.sandbox.roster.find("student01")
+    assert student is not None
+    engine = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home)
+    link = attach_class_link(engine, "student01", student.password)
+    engine.startup_lines.append("/lesson temporary-failures")
+    try:
+        await engine.start()
+        assert running.call(running.server.sandbox.faults.describe_student, "student01") == ["greylist (lesson)"]
+        await run(engine, "EHLO client.example", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>")
+        assert [e.reply.code for e in exchanges(engine) if e.reply is not None][-1] == 451
+        await link.settle()  # the report goes out beside the SMTP session; wait for it, not for a time
+        reported = running.call(lambda: dict(running.server.feed.progress))
+        assert reported["student01"]["lesson"] == "temporary-failures" and reported["student01"]["step"] == 1
+
+        # Another student, the same HELO, sender and recipient: the lesson's greylisting is not theirs.
+        other = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home)
+        other_student = running.server.sandbox.roster.find("student02")
+        assert other_student is not None
+        attach_class_link(other, "student02", other_student.password)
+        try:
+            await other.start()
+            await run(other, "EHLO client.example", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>")
+            assert [e.reply.code for e in exchanges(other) if e.reply is not None][-1] == 250
+        finally:
+            await other.close()
+
+        await run(engine, "RCPT TO:<bob@sandbox.test>")
+        assert [e.reply.code for e in exchanges(engine) if e.reply is not None][-1] == 250
+        await run(engine, "/lesson stop")
+        assert running.call(running.server.sandbox.faults.describe_student, "student01") == []
+    finally:
+        await engine.close()
