@@ -421,9 +421,8 @@ class ClassChannel:
                 if None in batch:
                     await socket.close(message=b"too slow: reconnect to catch up")
                     break
-                for event in batch:
-                    assert event is not None
-                    await socket.send_str(json.dumps({"type": "event", **event.to_json()}))
+                events = [event.to_json() for event in batch if event is not None]
+                await socket.send_str(json.dumps({"type": "events", "events": events}))
         except (ConnectionError, RuntimeError):
             pass  # the reader went away in the middle of a send
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 from smtpshell.net.server_log import LogEntry, ServerLog, SessionClosed, SessionOpened, TLSEstablished
@@ -44,7 +44,19 @@ class FeedEvent:
     reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        # By hand: dataclasses.asdict deep-copies, and this runs for every event of every session.
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "session": self.session,
+            "peer": self.peer,
+            "student": self.student,
+            "helo": self.helo,
+            "kind": self.kind,
+            "line": self.line,
+            "code": self.code,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)

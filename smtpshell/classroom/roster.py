@@ -38,15 +38,16 @@ class Student:
 class Roster:
     students: tuple[Student, ...]
 
+    def __post_init__(self) -> None:
+        # Looked up on every command of every session (whose is it?): a dict, not a scan of the class.
+        object.__setattr__(self, "_by_name", {student.name: student for student in self.students})
+
     def names(self) -> list[str]:
         return [student.name for student in self.students]
 
     def find(self, name: str) -> Student | None:
-        key = name.lower()
-        for student in self.students:
-            if student.name == key:
-                return student
-        return None
+        found: Student | None = self._by_name.get(name.lower())  # type: ignore[attr-defined]
+        return found
 
     def __len__(self) -> int:
         return len(self.students)

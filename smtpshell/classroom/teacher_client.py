@@ -121,9 +121,15 @@ class TeacherClient:
             async with self._http.ws_connect(self.url + "/api/feed", timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
                 async for message in ws:
                     if message.type == aiohttp.WSMsgType.TEXT:
-                        event = message.json()
-                        if isinstance(event, dict):
-                            yield event
+                        frame = message.json()
+                        if not isinstance(frame, dict):
+                            continue
+                        if frame.get("type") == "events":  # a burst: every event that piled up, in order
+                            for event in frame.get("events", []):
+                                if isinstance(event, dict):
+                                    yield event
+                        else:
+                            yield frame
                     elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                         break
         except (aiohttp.ClientError, TimeoutError) as error:

@@ -17,13 +17,13 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
+from textual.widgets import Footer, Header, Input, RichLog, Static
 
 from smtpshell.classroom.teacher_client import TeacherClient, TeacherError
 from smtpshell.explain import explain_reply
 from smtpshell.proto.replies import Reply
+from smtpshell.tui.teach_rows import SessionRows
 
-COLUMNS = ("#", "student", "client", "state", "last command", "code", "msgs", "errors", "lesson")
 HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Tab: the table; Enter on a row follows it)"
 KEEP_LAGS = 50_000
 
@@ -79,14 +79,13 @@ class TeachApp(App[int]):
         self._dirty: set[int] = set()
         self._unshown: list[float] = []
         self._flush_pending = False
-        self._drawn: dict[int, list[str]] = {}
         self.status_text = ""
         self.changed = asyncio.Event()  # set whenever something above changed (tests wait on it, not on time)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield SessionRows(id="sessions")
             yield RichLog(id="transcript", wrap=True, markup=False, highlight=False)
         yield Static(HELP, id="status", markup=False)
         yield Input(
@@ -95,9 +94,6 @@ class TeachApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
         self.client = TeacherClient(self.url, self.token)
         await self.client.__aenter__()
         self.sub_title = self.url
@@ -201,36 +197,25 @@ class TeachApp(App[int]):
     def _show_row(self, row: dict[str, Any]) -> None:
         number = int(row["session"])
         self.rows[number] = row
-        table = self.query_one("#sessions", DataTable)
         who = row.get("student") or (f"({row['helo']})" if row.get("helo") else "-")
-        drawn = self._drawn.get(number)
-        cells = [
-            Text(str(number)),
-            Text(str(who)),
-            Text(str(row.get("peer") or "")),
-            Text(str(row.get("state") or "")),
-            Text(str(row.get("last_command") or "")[:40]),
-            Text(str(row.get("last_code") or "")),
-            Text(str(row.get("messages") or 0)),
-            Text(str(row.get("errors") or 0)),
-            Text(self.progress.get(str(row.get("student") or ""), "")),
+        texts = [
+            str(number),
+            str(who),
+            str(row.get("peer") or ""),
+            str(row.get("state") or ""),
+            str(row.get("last_command") or ""),
+            str(row.get("last_code") or ""),
+            str(row.get("messages") or 0),
+            str(row.get("errors") or 0),
+            self.progress.get(str(row.get("student") or ""), ""),
         ]
-        key = str(number)
-        texts = [cell.plain for cell in cells]
-        if drawn is not None:
-            for column, cell, text, before in zip(COLUMNS, cells, texts, drawn, strict=True):
-                if text != before:  # only what changed: a redraw per cell is what costs
-                    table.update_cell(key, column, cell)
-        else:
-            table.add_row(*cells, key=key)
-        self._drawn[number] = texts
+        self.query_one("#sessions", SessionRows).set_row(number, texts)
 
     # ---- following one session ------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#sessions")
-    def _row_selected(self, message: DataTable.RowSelected) -> None:
-        if message.row_key.value is not None:
-            self.follow(int(message.row_key.value))
+    @on(SessionRows.Chosen)
+    def _row_chosen(self, message: SessionRows.Chosen) -> None:
+        self.follow(message.session)
 
     @work(exclusive=True, group="follow")
     async def follow(self, number: int) -> None:
@@ -259,12 +244,10 @@ class TeachApp(App[int]):
         self.query_one("#command", Input).focus()
 
     def action_mailbox(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            student = self.rows.get(int(key or 0), {}).get("student")
-            if student:
-                self.run_command(f"mailbox {student}")
+        number = self.query_one("#sessions", SessionRows).selected()
+        student = self.rows.get(number, {}).get("student") if number is not None else None
+        if student:
+            self.run_command(f"mailbox {student}")
 
     @on(Input.Submitted, "#command")
     def _submitted(self, message: Input.Submitted) -> None:

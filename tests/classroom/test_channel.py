@@ -222,9 +222,19 @@ async def test_the_feed_streams_each_command_live_and_a_student_sees_only_their_
         mine.command("EHLO student01")
         mine.command("NOOP")
 
+        pending: dict[int, list[dict[str, Any]]] = {id(teacher_feed): [], id(student_feed): []}
+
+        async def next_event(feed: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+            queue = pending[id(feed)]
+            while not queue:
+                frame = await feed.receive_json(timeout=10)
+                assert frame["type"] == "events"
+                queue += frame["events"]
+            return queue.pop(0)
+
         async def next_matching(feed: aiohttp.ClientWebSocketResponse, line: str) -> dict[str, Any]:
             while True:
-                event = await feed.receive_json(timeout=10)
+                event = await next_event(feed)
                 if event.get("line") == line:
                     return event
 
@@ -235,7 +245,7 @@ async def test_the_feed_streams_each_command_live_and_a_student_sees_only_their_
         received = []
         mine.command("QUIT")
         while True:
-            event = await student_feed.receive_json(timeout=10)
+            event = await next_event(student_feed)
             received.append(event)
             if event["kind"] == "close":
                 break

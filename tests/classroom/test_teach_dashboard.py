@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rich.text import Text
-from textual.widgets import DataTable, RichLog
+from textual.widgets import RichLog
 
 from smtpshell.classroom.running import ClassServerThread
 from smtpshell.classroom.teach_command import main
 from smtpshell.tui.teach_app import TeachApp
+from smtpshell.tui.teach_rows import SessionRows
 from tests.net.wire import WireClient
 
 
@@ -28,8 +28,7 @@ async def _until(app: TeachApp, predicate: Callable[[], bool], timeout: float = 
 
 
 def _cell(app: TeachApp, session: int, column: str) -> str:
-    value = app.query_one("#sessions", DataTable).get_cell(str(session), column)
-    return value.plain if isinstance(value, Text) else str(value)
+    return app.query_one("#sessions", SessionRows).cell(session, column)
 
 
 def _transcript(app: TeachApp) -> str:
@@ -53,7 +52,8 @@ async def test_the_dashboard_shows_each_session_live_follows_one_and_sets_faults
         await _until(app, lambda: _cell(app, number, "code") == "250")
         assert _cell(app, number, "last command") == "EHLO student02"
 
-        app.follow(number)
+        app.query_one("#sessions", SessionRows).focus()
+        await pilot.press("enter")  # the first row is the cursor's: Enter follows its session
         await _until(app, lambda: app.followed == number and "C: EHLO student02" in _transcript(app))
         await asyncio.to_thread(client.command, "RCPT TO:<bob@sandbox.test>")
         await _until(app, lambda: "no MAIL transaction is open" in _transcript(app))
