@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from textual.widgets import RichLog
 
@@ -73,6 +74,19 @@ async def test_the_dashboard_shows_each_session_live_follows_one_and_sets_faults
         await _until(app, lambda: _cell(app, number, "state") == "closed")
         app.run_command("mailbox student01")
         await _until(app, lambda: "mailbox of student01: 0 message(s)" in _transcript(app))
+
+        # A student's lesson progress reaches the row of their session.
+        student = running.server.sandbox.roster.find("student02")
+        assert student is not None
+        async with aiohttp.ClientSession() as http:
+            login = {"student": "student02", "password": student.password}
+            async with http.post(running.server.channel.url + "api/login", json=login) as response:
+                token = (await response.json())["token"]
+            progress = {"lesson": "temporary-failures", "step": 2, "steps": 3, "done": False}
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.post(running.server.channel.url + "api/progress", json=progress, headers=headers) as r:
+                assert r.status == 200
+        await _until(app, lambda: _cell(app, number, "lesson") == "temporary-failures 2/3")
 
 
 def test_teach_without_a_token_or_a_class_server_says_so(
