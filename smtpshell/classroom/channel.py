@@ -221,13 +221,19 @@ class ClassChannel:
         if found is None:
             return _error(404, f"no open SMTP session from {printable(peer, 60)} on this class server")
         remote = request.remote or ""
-        if (access is None or access.role != "teacher") and found.peer_host != remote:
-            return _error(403, "a session can only be claimed from the address it came from")
-        owner = found.student
-        if access is not None and access.role == "student":
-            if owner is not None and owner != access.student:
-                return _error(403, f"that session belongs to {owner}")
-            found.claimed_by = access.student
+        teacher = access is not None and access.role == "teacher"
+        if not teacher:
+            if found.peer_host != remote:
+                return _error(403, "a session can only be claimed from the address it came from")
+            if found.claimed:
+                return _error(403, "that session was claimed already, by the shell that opened it")
+            owner = found.student
+            mine = access.student if access is not None and access.role == "student" else None
+            if owner is not None and owner != mine:
+                return _error(403, "that session belongs to another student")
+            if mine is not None:
+                found.claimed_by = mine
+            found.claimed = True
         token = secrets.token_urlsafe(18)
         self._tokens[token] = Access("session", session=found.id)
         return web.json_response({"session": found.id, "token": token, "student": found.student})

@@ -43,7 +43,7 @@ class ClassConnection(ServerConnection):
 class ClassSession:
     """What the class server knows of one connection beyond the machine: whose it is."""
 
-    __slots__ = ("claimed_by", "conn", "id", "peer_host", "roster")
+    __slots__ = ("claimed", "claimed_by", "conn", "id", "peer_host", "roster")
 
     def __init__(self, session_id: int, peer_host: str, roster: Roster) -> None:
         self.id = session_id
@@ -51,6 +51,7 @@ class ClassSession:
         self.roster = roster
         self.conn: ServerConnection | None = None
         self.claimed_by: str | None = None
+        self.claimed = False  # a shell took this session's token; nobody else may (but the teacher)
 
     @property
     def student(self) -> str | None:

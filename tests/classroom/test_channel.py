@@ -252,3 +252,36 @@ async def test_the_feed_streams_each_command_live_and_a_student_sees_only_their_
         assert all(e["student"] == "student01" for e in received)
         other.close()
         mine.close()
+
+
+async def test_a_session_is_claimed_once_and_never_across_students(
+    class_server: ClassServerMaker, http: aiohttp.ClientSession
+) -> None:
+    running = class_server(2)
+    port = running.server.sandbox.port
+    theirs = WireClient(port)
+    theirs.reply()
+    theirs.command("EHLO student02")  # student02's session now
+    one = await _token(http, running, "student01")
+    claim = {"peer": theirs.local_address}
+    async with http.post(_url(running, "/api/claim"), json=claim, headers=one) as response:
+        assert response.status == 403 and "another student" in (await response.json())["error"]
+    async with http.post(_url(running, "/api/claim"), json=claim) as response:
+        assert response.status == 403  # nor without a token
+
+    fresh = WireClient(port)
+    fresh.reply()
+    claim = {"peer": fresh.local_address}
+    async with http.post(_url(running, "/api/claim"), json=claim) as response:
+        assert response.status == 200
+        token = (await response.json())["token"]
+    async with http.post(_url(running, "/api/claim"), json=claim, headers=one) as response:
+        assert response.status == 403 and "claimed already" in (await response.json())["error"]
+    session = {"Authorization": f"Bearer {token}"}
+    status, body = await _get(http, _url(running, "/api/sessions"), session)
+    assert status == 200 and [row["peer"] for row in body["sessions"]] == [fresh.local_address]
+    assert (await _get(http, _url(running, "/api/mailbox/student01"), session))[0] == 403
+    async with http.post(_url(running, "/api/claim"), json={"peer": "127.0.0.1:1"}) as response:
+        assert response.status == 404
+    theirs.close()
+    fresh.close()
