@@ -9,7 +9,8 @@ the dashboard drawing it (same machine, same clock). Every student's folder is c
 The peer measured in the same run: the same load against the plain sandbox (`smtpshell serve`, no class, no
 channel, no dashboard), so the price of the classroom shows as a ratio.
 
-Run: python benchmarks/bench_class.py [STUDENTS] [MESSAGES_EACH] [--disk]
+Run: python benchmarks/bench_class.py [STUDENTS] [MESSAGES_EACH] [ROUNDS] [--disk]
+(the best round of each figure is kept, as in bench_sandbox_throughput.py: the machine's other load only slows)
 """
 
 from __future__ import annotations
@@ -140,22 +141,9 @@ async def with_dashboard(server: Server, names: list[str], messages: int) -> tup
         return elapsed, list(app.lags), delivered
 
 
-def main(argv: list[str]) -> int:
-    flags = [a for a in argv if a.startswith("--")]
-    argv = [a for a in argv if not a.startswith("--")]
-    students = int(argv[0]) if argv else 100
-    messages = int(argv[1]) if len(argv) > 1 else 20
-    names = [f"student{n:0{max(2, len(str(students)))}d}" for n in range(1, students + 1)]
-    total = students * messages
-    from smtpshell.net.event_loop import loop_name
-
-    print(f"{students} students at once, {messages} messages each ({total}), server on {loop_name()}")
-    # Both servers write every message durably (fsync) before their 250; on a disk that is the whole cost and
-    # it blocks the server's loop, so the Maildirs go to memory (tmpfs) where there is one: this measures the
-    # servers, not the disk. --disk keeps them on the disk.
-    memory = Path("/dev/shm")
-    where = None if "--disk" in flags or not memory.is_dir() else str(memory)
-    print(f"Maildirs in {where or tempfile.gettempdir()}{' (tmpfs)' if where else ''}")
+def one_round(names: list[str], messages: int, where: str | None) -> tuple[float, float, list[float]] | None:
+    """The plain sandbox, then the class server with the dashboard, under the same load; None if mail went amiss."""
+    students, total = len(names), len(names) * messages
     with tempfile.TemporaryDirectory(prefix="smtpshell-class-bench-", dir=where) as temporary:
         base = Path(temporary)
         plain_args = ["--maildir", str(base / "plain-mail"), "--max-connections", str(students + 20)]
@@ -187,17 +175,47 @@ def main(argv: list[str]) -> int:
         missing = [name for name in names if len(list(mailbox.Maildir(maildir / name, create=False))) != messages]
     if missing or shown != total:
         print(f"NOT delivered as expected: {len(missing)} folders short; dashboard counted {shown} of {total}")
-        return 1
-    lags.sort()
-    p99 = lags[int(len(lags) * 0.99) - 1] * 1000
-    rate = total / elapsed
-    print(f"class server: {total} messages in {elapsed:.2f} s ({rate:.0f} msgs/s), every folder holds {messages}")
-    print(f"plain sandbox, same load and Maildir, no class: {plain_elapsed:.2f} s ({total / plain_elapsed:.0f} msgs/s)")
-    print(f"ratio class/plain, messages per second: {plain_elapsed / elapsed:.2f}x")
-    print(
-        f"dashboard update lag over {len(lags)} events: median {statistics.median(lags) * 1000:.1f} ms, "
-        f"p99 {p99:.1f} ms, max {lags[-1] * 1000:.1f} ms (target p99 <= 100 ms)"
-    )
+        return None
+    return plain_elapsed, elapsed, lags
+
+
+def main(argv: list[str]) -> int:
+    flags = [a for a in argv if a.startswith("--")]
+    argv = [a for a in argv if not a.startswith("--")]
+    students = int(argv[0]) if argv else 100
+    messages = int(argv[1]) if len(argv) > 1 else 20
+    rounds = int(argv[2]) if len(argv) > 2 else 3
+    names = [f"student{n:0{max(2, len(str(students)))}d}" for n in range(1, students + 1)]
+    total = students * messages
+    from smtpshell.net.event_loop import loop_name
+
+    print(f"{students} students at once, {messages} messages each ({total}), server on {loop_name()}")
+    # Both servers write every message durably (fsync) before their 250; on a disk that is the whole cost and
+    # it blocks the server's loop, so the Maildirs go to memory (tmpfs) where there is one: this measures the
+    # servers, not the disk. --disk keeps them on the disk.
+    memory = Path("/dev/shm")
+    where = None if "--disk" in flags or not memory.is_dir() else str(memory)
+    print(f"Maildirs in {where or tempfile.gettempdir()}{' (tmpfs)' if where else ''}")
+    best: dict[str, float] = {}
+    for round_number in range(1, rounds + 1):
+        outcome = one_round(names, messages, where)
+        if outcome is None:
+            return 1
+        plain_elapsed, elapsed, lags = outcome
+        lags.sort()
+        p99 = lags[int(len(lags) * 0.99) - 1] * 1000
+        print(
+            f"  round {round_number}: class {total / elapsed:5.0f} msgs/s, plain {total / plain_elapsed:5.0f} msgs/s; "
+            f"dashboard lag over {len(lags)} events: median {statistics.median(lags) * 1000:.0f} ms, "
+            f"p99 {p99:.0f} ms, max {lags[-1] * 1000:.0f} ms"
+        )
+        best["class"] = max(best.get("class", 0.0), total / elapsed)
+        best["plain"] = max(best.get("plain", 0.0), total / plain_elapsed)
+        best["p99"] = min(best.get("p99", float("inf")), p99)
+    print(f"every round: all {total} messages in their {students} students' own folders, counted on the dashboard")
+    print(f"best rate: class server {best['class']:.0f} msgs/s, plain sandbox {best['plain']:.0f} msgs/s")
+    print(f"ratio class/plain, messages per second: {best['class'] / best['plain']:.2f}x")
+    print(f"best dashboard update lag p99: {best['p99']:.0f} ms (target <= 100 ms)")
     return 0
 
 

@@ -113,8 +113,8 @@ class TeacherClient:
         path = "/api/faults" + (f"/{student}" if student else "")
         return await self.request("PUT", path, {"faults": specs})
 
-    async def feed(self) -> AsyncIterator[dict[str, Any]]:
-        """Every event as it happens (the first is the hello); ends when the server closes the feed."""
+    async def feed(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every event as it happens, a burst at a time (the first is the hello); ends when the server closes it."""
         if self._http is None:
             raise TeacherError("not connected")
         try:
@@ -125,11 +125,9 @@ class TeacherClient:
                         if not isinstance(frame, dict):
                             continue
                         if frame.get("type") == "events":  # a burst: every event that piled up, in order
-                            for event in frame.get("events", []):
-                                if isinstance(event, dict):
-                                    yield event
+                            yield [event for event in frame.get("events", []) if isinstance(event, dict)]
                         else:
-                            yield frame
+                            yield [frame]
                     elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                         break
         except (aiohttp.ClientError, TimeoutError) as error:

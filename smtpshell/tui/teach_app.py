@@ -79,6 +79,7 @@ class TeachApp(App[int]):
         self._dirty: set[int] = set()
         self._unshown: list[float] = []
         self._flush_pending = False
+        self._in_burst = False
         self.status_text = ""
         self.changed = asyncio.Event()  # set whenever something above changed (tests wait on it, not on time)
 
@@ -119,12 +120,18 @@ class TeachApp(App[int]):
     async def _follow_feed(self) -> None:
         assert self.client is not None
         try:
-            async for event in self.client.feed():
-                if event.get("type") == "hello":
-                    self.feed_ready = True
-                    self.changed.set()
-                    continue
-                self.apply_event(event)
+            async for burst in self.client.feed():
+                self._in_burst = True
+                try:
+                    for event in burst:
+                        if event.get("type") == "hello":
+                            self.feed_ready = True
+                            self.changed.set()
+                        else:
+                            self.apply_event(event)
+                finally:
+                    self._in_burst = False
+                self._draw_dirty()  # at once, not behind the app's queue: the rows show what just happened
         except TeacherError as error:
             self._status(f"{error} — the class server may have stopped; restart `smtpshell teach` when it is back")
         self.feed_ready = False
@@ -180,7 +187,7 @@ class TeachApp(App[int]):
     def _mark(self, number: int) -> None:
         """A row changed: draw it soon, with every other row that changed meanwhile (one redraw for a burst)."""
         self._dirty.add(number)
-        if not self._flush_pending:
+        if not self._flush_pending and not self._in_burst:
             self._flush_pending = True
             self.call_later(self._draw_dirty)
 
