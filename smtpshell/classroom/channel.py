@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import json
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from smtpshell.proto.faults import FaultError
 API_VERSION = 1
 FEED_QUEUE = 20_000  # events a slow WebSocket reader may fall behind by before it is dropped (it can reconnect)
 MAX_BODY = 64 * 1024
+MAX_TOKENS = 20_000  # students' and sessions' tokens kept; a whole day of a class uses far fewer
 SHOWN_CONTENT = 256 * 1024  # of a message's content in a mailbox listing
 
 
@@ -89,7 +91,7 @@ class ClassChannel:
         self.port = port
         self.public_host = public_host
         self.teacher_token = teacher_token or secrets.token_urlsafe(18)
-        self._tokens: dict[str, Access] = {}
+        self._tokens: OrderedDict[str, Access] = OrderedDict()
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self.certificate_file: Path | None = None  # the SMTP server's certificate, for students to trust
@@ -162,8 +164,14 @@ class ClassChannel:
         return access
 
     def student_token(self, name: str) -> str:
+        return self._new_token(Access("student", student=name))
+
+    def _new_token(self, access: Access) -> str:
+        """A fresh token; the oldest are forgotten beyond MAX_TOKENS, so logging in in a loop cannot fill memory."""
         token = secrets.token_urlsafe(18)
-        self._tokens[token] = Access("student", student=name)
+        self._tokens[token] = access
+        while len(self._tokens) > MAX_TOKENS:
+            self._tokens.popitem(last=False)
         return token
 
     async def _json_body(self, request: web.Request) -> dict[str, Any] | web.Response:
@@ -234,8 +242,7 @@ class ClassChannel:
             if mine is not None:
                 found.claimed_by = mine
             found.claimed = True
-        token = secrets.token_urlsafe(18)
-        self._tokens[token] = Access("session", session=found.id)
+        token = self._new_token(Access("session", session=found.id))
         return web.json_response({"session": found.id, "token": token, "student": found.student})
 
     async def _me(self, request: web.Request) -> web.Response:

@@ -285,3 +285,16 @@ async def test_a_session_is_claimed_once_and_never_across_students(
         assert response.status == 404
     theirs.close()
     fresh.close()
+
+
+async def test_logging_in_again_and_again_cannot_fill_the_servers_memory(
+    class_server: ClassServerMaker, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smtpshell.classroom import channel
+
+    monkeypatch.setattr(channel, "MAX_TOKENS", 3)
+    running = class_server(1)
+    tokens = [await _token(http, running, "student01") for _ in range(4)]
+    assert (await _get(http, _url(running, "/api/me"), tokens[0]))[0] == 401  # the oldest was forgotten
+    assert (await _get(http, _url(running, "/api/me"), tokens[-1]))[0] == 200
+    assert (await _get(http, _url(running, "/api/me"), TEACHER))[1]["role"] == "teacher"  # never forgotten
