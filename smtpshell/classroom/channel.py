@@ -30,6 +30,7 @@ from smtpshell.proto.faults import FaultError
 API_VERSION = 1
 FEED_QUEUE = 20_000  # events a slow WebSocket reader may fall behind by before it is dropped (it can reconnect)
 MAX_BODY = 64 * 1024
+MAX_FEEDS = 300  # live WebSocket feeds at once: every event is handed to each of them
 MAX_TOKENS = 20_000  # students' and sessions' tokens kept; a whole day of a class uses far fewer
 SHOWN_CONTENT = 256 * 1024  # of a message's content in a mailbox listing
 
@@ -399,6 +400,8 @@ class ClassChannel:
         access = self._require(request)
         if isinstance(access, web.Response):
             return access
+        if len(self._sockets) >= MAX_FEEDS:
+            return _error(503, f"the class server already serves {MAX_FEEDS} live feeds; close one and try again")
         socket = web.WebSocketResponse(heartbeat=30)
         await socket.prepare(request)
         queue: asyncio.Queue[FeedEvent | None] = asyncio.Queue()
