@@ -16,7 +16,7 @@ from smtpshell.classroom.delivery import MAILDIR_PARTS, ClassMailStore
 from smtpshell.classroom.faults import ClassFaults, GreylistKey, SessionFaults
 from smtpshell.classroom.roster import Roster
 from smtpshell.net.sandbox import Sandbox
-from smtpshell.proto.events import Output, SendReply
+from smtpshell.proto.events import Message, Output, SendReply
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server import ServerConnection
@@ -125,8 +125,9 @@ class ClassSandbox(Sandbox):
         )
         store = self.class_store
 
-        def deliver(message: Any) -> None:
+        def deliver(message: Message) -> None:
             store.deliver(message, session.student)
+            self.report_undeliverable(message)  # a bounce for what cannot be delivered goes to the sender
 
         conn = ClassConnection(policy, deliver, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
         if self.channel_port is not None:

@@ -185,6 +185,7 @@ def _explain_topic(topic: str, options: dict[str, Any], out: TextIO) -> int:
 def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) -> int:
     from smtpshell.explain.annotate import annotate_text
     from smtpshell.explain.render import render_brief, render_text
+    from smtpshell.proto.visible_text import visible_data
 
     text = _read(path, stdin)
     annotations = annotate_text(text)
@@ -212,7 +213,7 @@ def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) ->
         out.write(f"No SMTP reply or status code found in {name}.\n")
         return 1
     width, color = _width(options["width"], out), _use_color(options["color"], out)
-    for item in annotations:
+    for item in visible_data(annotations):  # a bounce or transcript is anyone's text: no control reaches the terminal
         source = item.text.splitlines() or [""]
         out.write(f"line {item.line}: {source[0].strip()}\n")
         for extra in source[1:]:

@@ -65,7 +65,9 @@ _KEYWORDS = {
     *(p.keyword for c in COMMANDS.values() for p in c.params),
     *COMMANDS,
 }
-_LINES = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+# Only CR LF or LF ends a line: a lone CR (sent on purpose in raw mode) is part of the line it sits in, so the
+# lines after it keep their places and a reply is never taken for message text.
+_LINES = re.compile(r"((?:[^\r\n]|\r(?!\n))*)(\r\n|\n|$)")
 _DATA_END = "<end of data>"
 
 

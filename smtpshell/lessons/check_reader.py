@@ -50,13 +50,14 @@ def read_expect(r: TableReader) -> ExchangeCheck | None:
     text = r.pattern("text", "a regular expression searched in the reply's text")
     tls = r.flag("tls", "true (the exchange went over TLS) or false (in plaintext)")
     count = r.number("count", "how many such exchanges, at least 1", 1)
-    r.finish("sent, argument, code, enhanced, text, tls, count")
+    pipelined = r.flag("pipelined", "true (sent in a pipelined group with other commands) or false (on its own)")
+    r.finish("sent, argument, code, enhanced, text, tls, count, pipelined")
     if sent is None and not codes and enhanced is None and text is None:
         r.error(None, "an [[expect]] needs at least one of 'sent', 'code', 'enhanced' or 'text'")
     if r.problems > problems:
         return None
     return ExchangeCheck(
-        r.line(), verb, argument, tuple(codes), enhanced.upper() if enhanced else None, text, tls, count or 1
+        r.line(), verb, argument, tuple(codes), enhanced.upper() if enhanced else None, text, tls, count or 1, pipelined
     )
 
 
@@ -93,7 +94,8 @@ def read_delivered(r: TableReader) -> DeliveryCheck:
     mail_params = _patterns(r, "mail_params", 'a table of MAIL parameter = "pattern"', upper=True)
     rcpt_params = _patterns(r, "rcpt_params", 'a table of RCPT parameter = "pattern"', upper=True)
     count = r.number("count", "how many messages, 0 or more (0: none may arrive)", 0)
-    r.finish("to, from, headers, body, content, recipients, mail_params, rcpt_params, count")
+    not_in_headers = r.pattern("not_in_headers", "a regular expression no header line may match")
+    r.finish("to, from, headers, body, content, recipients, mail_params, rcpt_params, count, not_in_headers")
     return DeliveryCheck(
         r.line(),
         to,
@@ -105,6 +107,7 @@ def read_delivered(r: TableReader) -> DeliveryCheck:
         mail_params,
         rcpt_params,
         1 if count is None else count,
+        not_in_headers,
     )
 
 

@@ -119,3 +119,18 @@ def connect_failed(host: str, port: int, error: BaseException, timeout: float) -
         )
     text = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return ConnectFailed(f"Could not connect to {where}: {text}", _PORT_HINT + ".", detail=str(error))
+
+
+class Flooded(ConnectionDropped):
+    """The server sent more than the client keeps while it awaits no reply; the connection was closed."""
+
+    kind = "flooded"
+
+
+def flooded(octets: int, limit: int) -> Flooded:
+    return Flooded(
+        f"The server sent {octets} octets nobody asked for",
+        f"No reply was awaited, so nothing should have come (a 421 before closing is the one exception, RFC 5321 "
+        f"§3.8). Past {limit} such octets the shell stops reading and closes the connection, so a server that "
+        "floods cannot fill this computer's memory. Such a server is broken or hostile.",
+    )

@@ -282,6 +282,8 @@ async def _starttls(connection: ClientConnection, settings: TLSSettings, report:
 async def _exchange(connection: ClientConnection, report: ProbeReport, line: str) -> Reply:
     report.transcript.append(("C", line))
     await connection.send_line(line)
+    for extra in connection.take_unsolicited():  # came before this command, so it answers nothing
+        report.transcript.extend(("-", f"unsolicited, answers nothing: {wire}") for wire in extra.wire_lines())
     reply = await connection.read_reply()
     _log_reply(report, reply)
     return reply

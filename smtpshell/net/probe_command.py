@@ -25,6 +25,7 @@ from smtpshell.net.probe import (
     size_limit,
 )
 from smtpshell.proto.errors import LocalProtocolError
+from smtpshell.proto.visible_text import visible_lines
 
 EPILOG = """\
 It connects, reads the banner, says EHLO (HELO if EHLO is refused), upgrades with STARTTLS when offered
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(render_report(report, verbose=args.verbose))
+        print(visible_lines(render_report(report, verbose=args.verbose)))  # the server's text, made safe
     return report.exit_code
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import itertools
+import secrets
 import ssl
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Any, cast
 
 from smtpshell.net.addresses import format_address
 from smtpshell.net.certs import sandbox_server_context
+from smtpshell.net.dsn import report_failures
 from smtpshell.net.event_loop import new_server_loop
 from smtpshell.net.mailstore import MailStore
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
@@ -29,6 +31,7 @@ from smtpshell.proto.events import (
     Close,
     CommandReceived,
     Delay,
+    Message,
     MessageAccepted,
     Output,
     SendReply,
@@ -36,7 +39,7 @@ from smtpshell.proto.events import (
 )
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
-from smtpshell.proto.server import ServerConnection
+from smtpshell.proto.server import DeliveryError, ServerConnection
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_CONNECTIONS = 100
@@ -89,6 +92,19 @@ class Sandbox:
     @property
     def tls_context(self) -> ssl.SSLContext | None:
         return self._tls_context
+
+    def deliver(self, message: Message) -> None:
+        """Every session's deliver callback: store the message, then report the recipients it cannot reach."""
+        self.store.add(message)
+        self.report_undeliverable(message)
+
+    def report_undeliverable(self, message: Message) -> None:
+        """Store the delivery status report for the recipients ``message`` cannot reach, if any are."""
+        new_id = self.new_id or (lambda: secrets.token_hex(5).upper())
+        try:
+            report_failures(message, self.policy, self.store.add, now=self.clock(), new_id=new_id)
+        except DeliveryError:
+            pass  # the message itself is stored: a report that cannot be written must not turn its 250 into 451
 
     @property
     def active_sessions(self) -> int:
@@ -159,7 +175,7 @@ class Sandbox:
     def new_connection(self, session_id: int, peer: str, *, tls: bool, local_host: str = "") -> ServerConnection:
         """The machine for a new client (``peer`` is its IP address, ``local_host`` the address it reached);
         a class server gives each connection its own view."""
-        return ServerConnection(self.policy, self.store.add, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
+        return ServerConnection(self.policy, self.deliver, peer=peer, tls=tls, clock=self.clock, new_id=self.new_id)
 
     def _new_session_id(self) -> int:
         return next(self._session_ids)

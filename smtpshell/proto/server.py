@@ -522,6 +522,11 @@ class ServerConnection(AuthHandling):
             self.send(R.TLS_ACTIVE, "STARTTLS refused: the connection is already encrypted")
         elif not self.policy.offers("STARTTLS"):
             self.send(R.NOT_IMPLEMENTED, "STARTTLS is switched off on this sandbox")
+        elif not self.esmtp:
+            self.send(
+                R.OUT_OF_SEQUENCE.format(what="STARTTLS not advertised; send EHLO first"),
+                "STARTTLS refused: a HELO session has no extensions, so STARTTLS was never advertised (RFC 3207 §4)",
+            )
         elif not self.policy.tls_available:
             self.send(R.TLS_UNAVAILABLE, "the sandbox has no certificate to offer")
         elif self._txn is not None:

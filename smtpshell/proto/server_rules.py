@@ -32,7 +32,7 @@ OBSOLETE_TEXT: dict[str, tuple[str, str]] = {
     "TURN": (
         "TURN is obsolete and disabled; use ETRN",
         "TURN let the client and server swap roles, so anyone claiming a domain could collect its mail without "
-        "proof; RFC 2821 removed it and ETRN (RFC 1985) replaced it",
+        "proof; RFC 2821 deprecated it (Appendix F.1) and ETRN (RFC 1985) replaced it",
     ),
     **{
         verb: (

@@ -21,8 +21,9 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
+from smtpshell.repl.quoted_insert import quoted_insert_bindings
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
-from smtpshell.session.engine import ShellEngine
+from smtpshell.session.engine import AUTH_PROMPT, ShellEngine
 from smtpshell.session.records import Exchange, Record
 from smtpshell.session.state_text import status_fields
 from smtpshell.session.transcript import display_lines
@@ -50,7 +51,9 @@ class Repl:
             history=self.history,
             auto_suggest=DynamicAutoSuggest(lambda: suggest if engine.mode == "command" else None),
             lexer=DynamicLexer(lambda: lexer if engine.mode == "command" else None),
-            is_password=Condition(lambda: engine.mode == "secret"),
+            # An answer to a 334 is a credential too (base64 is no disguise): hidden like a password.
+            is_password=Condition(lambda: engine.mode == "secret" or engine.prompt == AUTH_PROMPT),
+            key_bindings=quoted_insert_bindings(),
             bottom_toolbar=self.toolbar,
             style=STYLE,
             input=input,
@@ -93,7 +96,7 @@ class Repl:
             while not engine.quit_requested:
                 self.history.refresh()
                 suggestion = engine.take_suggestion()
-                default = suggestion if suggestion and "\n" not in suggestion else ""
+                default = suggestion or ""  # a pipelined group too: Enter sends its lines in one go
                 try:
                     # Read when drawn: a server hanging up during the prompt puts the engine back in command mode.
                     line = await self.session.prompt_async(lambda: engine.prompt, default=default)

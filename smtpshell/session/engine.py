@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from smtpshell.explain import explain_reply
-from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
+from smtpshell.net.client import ClientConnection, ClientError, ConnectionDropped, TLSSettings
 from smtpshell.net.sandbox import SandboxError, SandboxThread
 from smtpshell.net.server_log import LogEntry, SessionOpened
 from smtpshell.paths import data_dir as default_data_dir
@@ -24,6 +24,7 @@ from smtpshell.proto.events import Message, SendReply
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
+from smtpshell.proto.visible_text import visible_data
 from smtpshell.session import idle_watch, meta
 from smtpshell.session.auth_flow import answer_password
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
@@ -33,8 +34,15 @@ from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
-from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
+from smtpshell.session.safety import (
+    forbidden_character,
+    is_loopback_peer,
+    plaintext_credentials_warning,
+    pointless_warning,
+    refusal_text,
+)
 from smtpshell.session.target import Target
+from smtpshell.session.visible_records import visible_record
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
@@ -73,6 +81,7 @@ class ShellEngine:
         self.state = ClientState()
         self.mode: Mode = "command"
         self.raw = False  # send lines exactly as typed: no safety checks, no dot-stuffing
+        self.deliberate = False  # a script: warnings are said but no line is held back (repl/script.py)
         self.explanations = True  # a flag front ends read: show the explanation under each reply
         self.quit_requested = False  # /quit was typed: the front end should end the session
         self.suggestion: str | None = None  # text a front end should put on the command line, unsent
@@ -93,6 +102,7 @@ class ShellEngine:
         self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
         self._log_session: int | None = None  # the sandbox log's session number of this connection
         self._replies_read = 0
+        self.unsolicited_in_a_row = 0  # replies nobody asked for since the last one that answered a command
         self.mx_choice: MXChoice | None = None  # the last /connect --mx list, for /connect N
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
@@ -151,13 +161,15 @@ class ShellEngine:
         from smtpshell.session.completion import complete
 
         addresses = self.sandbox_addresses() if self.target.kind == "sandbox" else []
-        return complete(
+        found = complete(
             text_before_cursor,
             self.state,
             addresses=addresses,
             history=self.history.lines(),
             lessons=meta.lesson_choices(self),
         )
+        # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
+        return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]
 
     def take_suggestion(self) -> str | None:
         suggestion, self.suggestion = self.suggestion, None
@@ -286,6 +298,7 @@ class ShellEngine:
     # ---- records -------------------------------------------------------------------------------------
 
     def emit(self, record: Record) -> None:
+        record = visible_record(record)  # server text reaches no one with its control characters
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
@@ -424,11 +437,19 @@ class ShellEngine:
             if what is not None:
                 self.notice("error", *refusal_text(what))
                 return
-            warning = None if auth_response or held == line else pointless_warning(line, self.state)
+            warning = None
+            if held != line:
+                loopback = self.connection is not None and is_loopback_peer(self.connection.peer_address)
+                warning = plaintext_credentials_warning(
+                    line, self.state, auth_response=auth_response, loopback=loopback, held=not self.deliberate
+                )
+            if warning is None and not (auth_response or held == line):
+                warning = pointless_warning(line, self.state, held=not self.deliberate)
             if warning is not None:
-                self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
                 self.notice("warning", warning)
-                return
+                if not self.deliberate:
+                    self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
+                    return
         if auth_response:
             await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
             return
@@ -474,6 +495,8 @@ class ShellEngine:
         if connection is None or connection.closed:
             self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
             return None
+        if not await idle_watch.record_unsolicited(self, connection):
+            return None  # the server said 421 (or sent garbage) before this line: it was not sent
         sent_at = time.time()
         try:
             await connection.send_line(line, raw=self.raw)
@@ -492,7 +515,11 @@ class ShellEngine:
         connection = self.connection
         assert connection is not None
         tls = connection.tls is not None
+        # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
+        still_open = await idle_watch.record_unsolicited(self, connection)
         try:
+            if not still_open:
+                raise ConnectionDropped("The server closed the connection before it answered")
             reply = await connection.read_reply()
         except ClientError as error:
             self._record(
@@ -509,9 +536,11 @@ class ShellEngine:
                     payload_lines=payload_lines,
                 )
             )
-            self.connection_error(error)
+            if still_open:  # otherwise the disconnection is told already
+                self.connection_error(error)
             return None
         replied_at = time.time()
+        self.unsolicited_in_a_row = 0
         self.state.apply(state_command, reply)
         if self.class_link is not None and self.target.kind == "remote":
             await self.class_link.reply_read(connection.local_address, self._replies_read, reply)

@@ -18,6 +18,7 @@ from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
 from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.session.envelope_text import envelope_commands
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
 from smtpshell.session.replay import ScriptError, comment_text, read_script
@@ -268,10 +269,7 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
         message = messages[int(args[0]) - 1]
         content = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
         envelope = message.envelope
-        head = (
-            f"MAIL FROM:<{envelope.sender}>, RCPT TO: {', '.join(f'<{r}>' for r in envelope.recipients)}; "
-            f"{message.protocol} from {message.helo} ({message.peer})"
-        )
+        head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
         return
     if not messages:

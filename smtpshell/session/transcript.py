@@ -16,6 +16,7 @@ from typing import Literal
 from smtpshell.explain.model import Explanation
 from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
+from smtpshell.proto.visible_text import visible
 from smtpshell.session.records import UNPROMPTED, ConnectionChange, Exchange, Notice, Record
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
@@ -45,7 +46,8 @@ def exchange_lines(exchange: Exchange, *, client: bool = True) -> list[Line]:
         lines.append(Line("error", "   (no reply: the connection ended)"))
     else:
         lines += [Line("server", SERVER + wire) for wire in exchange.reply.wire_lines()]
-    return lines
+    # A line typed in raw mode may hold a lone CR, a reply anything at all: neither reaches a terminal raw.
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def notice_lines(notice: Notice) -> list[Line]:
@@ -68,14 +70,14 @@ def connection_lines(change: ConnectionChange) -> list[Line]:
 def record_lines(record: Record, *, client: bool = True) -> list[Line]:
     if isinstance(record, Exchange):
         return exchange_lines(record, client=client)
-    if isinstance(record, Notice):
-        return notice_lines(record)
-    return connection_lines(record)
+    lines = notice_lines(record) if isinstance(record, Notice) else connection_lines(record)
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def display_lines(record: Record, *, explanations: bool = True, client: bool = True, width: int = 100) -> list[Line]:
     """What a plain front end prints for a record: its lines, and under a reply its explanation when wanted."""
-    lines = record_lines(record, client=client)
+    # A lone CR or LF sent on purpose (raw mode) would move the terminal's cursor: each shows as its picture.
+    lines = [Line(line.style, visible_controls(line.text)) for line in record_lines(record, client=client)]
     if isinstance(record, Notice):
         lines = [wrapped for line in lines for wrapped in _wrap(line, width)]
     if explanations and isinstance(record, Exchange) and record.explanation is not None:
@@ -83,6 +85,15 @@ def display_lines(record: Record, *, explanations: bool = True, client: bool = T
         text = render_brief(record.explanation, width=max(40, width - 1), indent="    ")
         lines += [Line("explanation", line) for line in text.splitlines()]
     return lines
+
+
+# Each C0 control character but tab as its Unicode control picture (CR -> ␍): one cell wide, like the character.
+_CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if code != 0x09} | {0x7F: 0x2421}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character (but tab) replaced by its picture: same length, same positions."""
+    return text.translate(_CONTROL_PICTURES)
 
 
 def _wrap(line: Line, width: int) -> list[Line]:
@@ -174,7 +185,7 @@ def markdown_transcript(records: Sequence[Record], target: str) -> str:
 
 def _title(exchange: Exchange) -> str:
     if exchange.kind == "greeting":
-        return "Unprompted reply (the server hung up)" if exchange.command == UNPROMPTED else "Greeting"
+        return "Unsolicited reply (no command asked for it)" if exchange.command == UNPROMPTED else "Greeting"
     if exchange.command == DATA_END:
         return "End of message (<CRLF>.<CRLF>)"
     return f"`{exchange.command}`"

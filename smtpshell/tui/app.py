@@ -25,6 +25,7 @@ from textual.widgets import Footer, OptionList
 
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.visible_records import visible_record
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.composer import Composer
 from smtpshell.tui.explanation import ExplanationPane
@@ -202,7 +203,7 @@ class SMTPShellApp(App[int]):
             try:
                 await job()
             except Exception as error:  # shown, never raised: the app must keep running
-                self.post_message(RecordArrived(explain_error(error)))
+                self.post_message(RecordArrived(visible_record(explain_error(error))))
             finally:
                 self._pending -= 1
                 self._after_step()

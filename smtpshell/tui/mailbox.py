@@ -22,6 +22,7 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
+from smtpshell.proto.visible_text import visible, visible_lines
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -38,16 +39,18 @@ def parse(message: Message) -> EmailMessage:
 def _rows(pairs: Sequence[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in pairs), default=0)
     return Content("\n").join(
-        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", value) for key, value in pairs
+        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", visible(value)) for key, value in pairs
     )
 
 
 def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
+    from smtpshell.session.envelope_text import recipient_text  # NOTIFY and ORCPT beside each recipient
+
     envelope = message.envelope
     rows = [
         ("Queue id", message.queue_id),
         ("MAIL FROM", f"<{envelope.sender}>"),
-        *(("RCPT TO", f"<{r}>") for r in envelope.recipients),
+        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),
         ("Received", clock(message.received_at)),
         ("From host", f"{message.helo} ({message.peer})"),
         ("Protocol", message.protocol),
@@ -79,18 +82,18 @@ def render_body(message: Message) -> Content:
     if not text:
         raw = message.content.split(b"\r\n\r\n", 1)
         text = raw[1].decode("utf-8", "replace") if len(raw) > 1 else "(no body)"
-    return Content(str(text))
+    return Content(visible_lines(str(text)))
 
 
 def render_raw(message: Message) -> Content:
     text = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Content(text)
+    return Content(visible_lines(text))
 
 
 def summary(message: Message) -> str:
     subject = parse(message).get("Subject", "(no subject)")
     to = ", ".join(message.envelope.recipients)
-    return f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}"
+    return visible_lines(f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}")
 
 
 def local_time(at: float) -> str:

@@ -272,7 +272,7 @@ def test_an_enhanced_class_that_contradicts_the_basic_code_is_pointed_out(text: 
          "An old server: it does not know EHLO, so use HELO"),
         (greeted, "VRFY bob", "252 2.0.0 bob", "The server will not confirm the address (protection against "
          "address harvesting)"),
-        (greeted, "TURN", "502 5.5.1 TURN not implemented", "TURN is obsolete: it was removed because it was unsafe"),
+        (greeted, "TURN", "502 5.5.1 TURN not implemented", "TURN is obsolete: deprecated because it was unsafe"),
         (greeted, "AUTH LOGIN", "538 5.7.11 Encryption required",
          "Encrypt first: this login is only allowed over TLS"),
         (greeted, "RCPT TO:<x@elsewhere.example>", "554 5.7.1 <x@elsewhere.example>: Relay access denied",
