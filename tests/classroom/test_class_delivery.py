@@ -72,3 +72,23 @@ async def test_a_list_delivers_a_copy_to_each_member_and_other_mailboxes_stay(
         (only,) = list(mailbox.Maildir(maildir / name, create=False))
         assert only["Delivered-To"] == f"{name}@sandbox.test"  # bob, on the list and named too, gets one copy
     assert not list(mailbox.Maildir(maildir / "dave", create=False))
+
+
+async def test_a_bounce_for_mail_the_class_server_cannot_deliver_reaches_the_students_own_mailbox(
+    make_class: MakeClass, tmp_path: Path
+) -> None:
+    maildir = tmp_path / "mail"
+    running = make_class(1, maildir=maildir)
+    sandbox = running.sandbox
+    assert isinstance(sandbox, ClassSandbox)
+    me = sandbox.roster.students[0]
+    mine = me.address("sandbox.test")
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=running.port, start_tls=False, timeout=30) as client:
+        await client.login(me.name, me.password)
+        to = ["friend@elsewhere.example"]
+        await client.send_message(_message(mine, to, "outward"), sender=mine, recipients=to)
+    (report,) = list(mailbox.Maildir(maildir / me.name, create=False))
+    assert report["Delivered-To"] == mine and report.get_content_type() == "multipart/report"
+    assert [m.envelope.recipients for m in sandbox.class_store.mailbox(me.name)] == [(mine,)]
+    (relayed,) = list(mailbox.Maildir(maildir, create=False))  # the top folder keeps what went outward
+    assert relayed["Subject"] == "outward"
