@@ -208,8 +208,9 @@ def format_event(event: FeedEvent) -> str:
     if event.kind == "command":
         return f"{head} C: {event.line}"
     if event.kind == "reply":
-        lines = event.line.split("\n")
-        text = "\n".join(f"{head} S: {line}" for line in lines)
+        # One line per reply, however long (an EHLO lists a dozen): a class's watch must stay readable.
+        first, *more = event.line.split("\n")
+        text = f"{head} S: {first}" + (f"  (+{len(more)} more lines)" if more else "")
         return f"{text}\n{head}    ({event.reason})" if event.reason else text
     if event.kind == "progress":
         return f"{clock} {who} {event.line}"

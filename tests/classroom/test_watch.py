@@ -59,3 +59,13 @@ def test_watch_json_prints_one_object_a_line(tmp_path: Path) -> None:
     finally:
         serving.stop()
     assert "\x1b" not in line
+
+
+def test_a_long_reply_is_one_line_and_its_reason_in_the_watch() -> None:
+    from smtpshell.classroom.feed import FeedEvent, format_event
+
+    event = FeedEvent(7, 0.0, 3, "127.0.0.1:5000", "student04", "lab", "reply", "250-a\n250-b\n250 c", 250, "why")
+    lines = format_event(event).split("\n")
+    assert len(lines) == 2
+    assert lines[0].endswith("#3 student04 127.0.0.1:5000 S: 250-a  (+2 more lines)")
+    assert lines[1].endswith("127.0.0.1:5000    (why)")
