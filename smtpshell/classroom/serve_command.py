@@ -116,7 +116,12 @@ def main(argv: list[str]) -> int:
     }
     try:
         if roster is None:
-            return run(_serve_watched(Sandbox(policy, maildir=maildir, **options), args))
+            watched = Sandbox(policy, maildir=maildir, **options)
+            try:
+                return run(_serve_watched(watched, args))
+            except KeyboardInterrupt:  # where signal handlers cannot be installed (Windows)
+                print("stopped.", file=sys.stderr if args.json else sys.stdout, flush=True)
+                return 0
         from smtpshell.classroom.running import ClassServer
         from smtpshell.classroom.server import ClassSandbox
 
