@@ -86,6 +86,12 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         help="a sandbox fault: greylist, mailbox-full[:ADDR], delay:VERB:SECONDS, ...",
     )
     parser.add_argument("--replay", metavar="FILE", help="run this demo script first (as /replay FILE)")
+    parser.add_argument(
+        "--student",
+        metavar="NAME",
+        help="on a class server: log in to its channel as this student, for /mailbox (password asked, or "
+        "from SMTPSHELL_CLASS_PASSWORD)",
+    )
     return parser
 
 
@@ -141,6 +147,13 @@ def _main(argv: Sequence[str]) -> int:
     except (TargetError, ValueError) as error:  # a FaultError is a ValueError
         print(f"smtpshell: {error}", file=sys.stderr)
         return 2
+    options.class_password = None
+    if options.student is not None:
+        from smtpshell.classroom.student_link import ask_password
+
+        options.class_password = ask_password(options.student)
+        if options.class_password is None:
+            return 2
     choice: MXChoice | None = None
     if named is None:
         chosen = choose_mx_target(options, sys.stdin, sys.stdout, sys.stderr)
@@ -225,6 +238,10 @@ def _engine(
     engine.raw = options.raw
     if options.replay:
         engine.startup_lines.append(f"/replay {shlex.quote(options.replay)}")
+    # Inert until a server's greeting names a class channel (after `connect` or a later /connect alike).
+    from smtpshell.classroom.student_link import attach_class_link
+
+    attach_class_link(engine, options.student, getattr(options, "class_password", None))
     return engine
 
 

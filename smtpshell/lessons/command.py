@@ -190,6 +190,10 @@ def _learn_parser() -> argparse.ArgumentParser:
     parser.add_argument("lesson", nargs="?", metavar="ID", help="a lesson's id or number (see `smtpshell lessons`)")
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
     parser.add_argument("--dir", metavar="DIR", type=Path, help="take the lessons from DIR")
+    parser.add_argument(
+        "--connect", metavar="HOST:PORT", help="run it on a class server (`serve --class`), not the sandbox"
+    )
+    parser.add_argument("--student", metavar="NAME", help="with --connect: your login there (password asked)")
     return parser
 
 
@@ -213,6 +217,8 @@ def _learn(args: list[str]) -> int:
             return 1
         print("You have finished every lesson; starting the first again. (`smtpshell lessons` lists them.)")
         lesson = catalogue.lessons[0]
+    if options.connect is not None:
+        return _learn_on_class_server(lesson.id, options)
     if not sys.stdin.isatty():
         return _learn_script(lesson.id)
     if not options.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
@@ -222,6 +228,40 @@ def _learn(args: list[str]) -> int:
     from smtpshell.repl.app import run_repl
 
     return asyncio.run(run_repl(_lesson_engine(lesson.id)))
+
+
+def _learn_on_class_server(lesson_id: str, options: argparse.Namespace) -> int:
+    """The lesson on a class server: the shell connects there first, its lesson faults go to this student only."""
+    from smtpshell.classroom.student_link import ask_password, attach_class_link
+    from smtpshell.session.engine import ShellEngine
+    from smtpshell.session.target import Target, TargetError, parse_host_port
+
+    try:
+        host, port = parse_host_port(options.connect, 25)
+    except TargetError as error:
+        print(f"smtpshell learn: {error}", file=sys.stderr)
+        return 2
+    password = None
+    if options.student is not None:
+        password = ask_password(options.student)
+        if password is None:
+            return 2
+    target = Target("remote", host, port)
+    engine = ShellEngine(target)
+    attach_class_link(engine, options.student, password)
+    engine.startup_lines.append(f"/lesson {lesson_id}")
+    if not sys.stdin.isatty():
+        from smtpshell.repl.script import run_script
+
+        return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
+    if not options.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
+        from smtpshell.tui.app import SMTPShellApp
+
+        result = SMTPShellApp(target, engine=engine).run()
+        return result if isinstance(result, int) else 0
+    from smtpshell.repl.app import run_repl
+
+    return asyncio.run(run_repl(engine))
 
 
 def _learn_script(lesson_id: str) -> int:

@@ -55,6 +55,7 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         else:
             finished = engine.lessons.finished
             engine.lessons = engine.lesson_guide = None
+            await _on_class_server(engine, [])
             if engine.policy_before_lesson is not None:
                 _apply_policy(engine.policy, engine.policy_before_lesson)
                 engine.policy_before_lesson = None
@@ -85,11 +86,32 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         engine.policy_before_lesson = copy.deepcopy(engine.policy)
     _apply_policy(engine.policy, guide.policy())
     engine.lesson_guide, engine.lessons = guide, guide.runner
-    await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
+    if await _on_class_server(engine, guide.policy().faults.rules):
+        await engine.connect(engine.target)  # a fresh session on the class server, its faults for us alone
+    else:
+        await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
     # Said after the new greeting, so that the first step is the last thing on the screen.
     resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
     engine.notice("info", f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
     _announce_step(engine, guide.runner)
+
+
+async def _on_class_server(engine: ShellEngine, rules: list[Any]) -> bool:
+    """On a class server (its channel found), the lesson runs there with its faults for this student alone."""
+    link = engine.class_link
+    if link is None or engine.target.kind != "remote" or not link.active:
+        return False
+    problem = await link.set_lesson_faults(rules)
+    if problem is not None:
+        engine.notice("warning", "The lesson runs on the class server without its faults.", problem)
+    return True
+
+
+def _tell_class(engine: ShellEngine, guide: Any, done: bool) -> None:
+    link = engine.class_link
+    if link is not None and engine.target.kind == "remote":
+        runner = guide.runner
+        link.lesson_progress(guide.lesson.id, runner.step_index, len(guide.lesson.steps), done)  # steps done
 
 
 def _apply_policy(policy: SandboxPolicy, fresh: SandboxPolicy) -> None:
@@ -126,6 +148,7 @@ def observe(engine: ShellEngine, record: Record) -> None:
             if isinstance(event, lessons.StepPassed):
                 engine.notice("info", f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
                 _announce_step(engine, guide.runner)
+                _tell_class(engine, guide, done=guide.finished)
             elif isinstance(event, lessons.MistakeSpotted):
                 engine.notice("info", "Notice what just happened:", event.note.strip())
             elif isinstance(event, lessons.StepMissed):
