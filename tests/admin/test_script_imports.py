@@ -27,6 +27,7 @@ NOT_NEEDED = (
     "textual",
     "prompt_toolkit",
     "cryptography",
+    "OpenSSL",
     "dns",
     "platformdirs",
     "email.utils",
