@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smtpshell.net.server_log import LogEntry, SessionClosed, SessionOpened
-from smtpshell.proto.events import CommandReceived, Envelope, Message, SendReply
 from smtpshell.proto.replies import Reply
+
+# Needed only once a channel answers: a script to any other server does not pay for their import.
+if TYPE_CHECKING:
+    from smtpshell.net.server_log import LogEntry, SessionClosed, SessionOpened
+    from smtpshell.proto.events import CommandReceived, Message, SendReply
 
 CHANNEL_NOTE = re.compile(r"^class channel (http://\S+?)/? \(smtpshell class server\)$")
 REQUEST_TIMEOUT = 5.0
@@ -128,6 +131,8 @@ class ClassLink:
         task.add_done_callback(self._tasks.discard)
 
     def server_log(self) -> list[LogEntry]:
+        from smtpshell.net.server_log import LogEntry
+
         entries: list[LogEntry] = []
         for event in self._events:
             item = _log_item(event)
@@ -224,6 +229,9 @@ class ClassLink:
 
 
 def _log_item(event: dict[str, Any]) -> SendReply | CommandReceived | SessionOpened | SessionClosed | None:
+    from smtpshell.net.server_log import SessionClosed, SessionOpened
+    from smtpshell.proto.events import CommandReceived, SendReply
+
     kind = event.get("kind")
     if kind == "command":
         return CommandReceived(str(event["line"]))
@@ -240,6 +248,8 @@ def _log_item(event: dict[str, Any]) -> SendReply | CommandReceived | SessionOpe
 
 
 def _message(item: dict[str, Any]) -> Message:
+    from smtpshell.proto.events import Envelope, Message
+
     envelope = Envelope(str(item["sender"]), tuple(str(r) for r in item["recipients"]))
     return Message(
         str(item["queue_id"]),

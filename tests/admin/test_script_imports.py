@@ -22,6 +22,8 @@ NOT_NEEDED = (
     "smtpshell.proto.faults",
     "smtpshell.proto.policy",
     "smtpshell.session.meta",
+    "smtpshell.net.server_log",  # the class channel's, needed once a channel answers
+    "smtpshell.proto.events",
     "smtpshell.lessons",
     "smtpshell.tui",
     "textual",
