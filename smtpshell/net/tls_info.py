@@ -378,6 +378,17 @@ def explain_verification_failure(
     return TLSProblem("unverified", f"The server's certificate did not verify{said}", f"{bypass}.")
 
 
+def reconnect_words(kind: str) -> str:
+    """What to add to /connect after a TLS failure of this kind: the same command alone would fail the same way."""
+    if kind == "wrong-host":
+        return " --verify-name NAME (a name the certificate holds) or --insecure"
+    if kind in ("self-signed", "unknown-ca", "unverified"):
+        return " --cafile FILE (a certificate or CA you have checked) or --insecure"
+    if kind in ("expired", "not-yet-valid", "weak", "wrong-purpose"):
+        return " --insecure"
+    return ""
+
+
 def explain_cafile_error(path: str, error: BaseException) -> TLSProblem:
     text = getattr(error, "strerror", None) or str(error)
     return TLSProblem(

@@ -309,10 +309,13 @@ class ShellEngine:
             return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
         return self.target.options.tls_settings(self.target.host)
 
-    def reconnect_advice(self) -> str:
+    def reconnect_advice(self, error: ClientError | None = None) -> str:
         """How to go on after the connection is lost: a real server is connected to again before the sandbox."""
         if self.target.kind == "remote":
-            return f"Type /connect {self.target.describe()} to connect again, or /sandbox for the built-in server."
+            from smtpshell.net.tls_info import reconnect_words  # after a failed certificate, what to add
+
+            words = reconnect_words(error.kind) if error is not None else ""
+            return f"Type /connect {self.target.describe()}{words} to connect again, or /sandbox for the built-in server."
         return RECONNECT_ADVICE
 
     def helo_name(self) -> str:
@@ -734,7 +737,7 @@ class ShellEngine:
         if isinstance(error, ClientError):
             advice = error.advice + (f"\n{error.detail}" if error.detail else "")
             self.notice(
-                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice()}".strip()
+                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice(error)}".strip()
             )
         elif isinstance(error, SandboxError):
             self.notice("error", f"The sandbox could not start: {error}", "Try again, or /connect HOST.")
