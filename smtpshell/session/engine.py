@@ -315,7 +315,8 @@ class ShellEngine:
             from smtpshell.net.tls_info import reconnect_words  # after a failed certificate, what to add
 
             words = reconnect_words(error.kind) if error is not None else ""
-            return f"Type /connect {self.target.describe()}{words} to connect again, or /sandbox for the built-in server."
+            again = f"/connect {self.target.describe()}{words}"
+            return f"Type {again} to connect again, or /sandbox for the built-in server."
         return RECONNECT_ADVICE
 
     def helo_name(self) -> str:
