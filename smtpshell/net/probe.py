@@ -365,7 +365,7 @@ def _check_policy(options: ProbeOptions, report: ProbeReport) -> None:
                 "Renew it now: once it has expired, senders that check certificates will not deliver here.",
                 f"not after {report.tls.not_after:%Y-%m-%d %H:%M} UTC" if report.tls.not_after else "",
             )
-    if report.failure is not None:
+    if report.failure is not None and report.failure.kind != "no-tls":  # that one was said as it was found
         _progress(options, "tls", False, report.failure.headline)
 
 
@@ -453,8 +453,10 @@ async def _conversation(
                     stage = "ehlo"
                     report.extensions_after_tls = await _greet(connection, report)
                     _progress(options, "ehlo", True, f"{report.greeting} over TLS, {len(report.extensions)} extensions")
+            elif options.require_tls:  # said once, here, where it is found; the verdict comes at the end
+                _progress(options, "tls", False, "STARTTLS not offered, and --require-tls asks for TLS")
             else:
-                _progress(options, "tls", not options.require_tls, "STARTTLS not offered")
+                _progress(options, "tls", True, "STARTTLS not offered")
         stage = "probe"
         report.vrfy = read_vrfy(await _exchange(connection, report, "VRFY postmaster"))
         report.expn = read_expn(await _exchange(connection, report, "EXPN postmaster"))

@@ -296,3 +296,12 @@ def test_brief_shows_a_failed_certificates_verify_code_and_fingerprint(
     [tls] = [line for line in out.splitlines() if line.startswith("tls ")]
     assert code == EXIT_TLS and tls.startswith("tls      FAIL The server's certificate is self-signed")
     assert tls.endswith(f"[verify return code 18 (self-signed certificate), SHA-256 {fingerprint(own)}]")
+
+
+def test_brief_require_tls_says_the_missing_starttls_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with aiosmtpd_server() as (server, _):
+        code, out, _ = run([f"127.0.0.1:{server.port}", "--brief", "--require-tls", "--timeout", "5"], capsys)
+    tls_lines = [line for line in out.splitlines() if line.startswith("tls ")]
+    assert code == EXIT_TLS
+    assert tls_lines == ["tls      FAIL STARTTLS not offered, and --require-tls asks for TLS"]
+    assert out.splitlines()[-1].startswith("result   FAIL tls stage (exit 6): The server does not offer STARTTLS")
