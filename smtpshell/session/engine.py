@@ -690,6 +690,7 @@ class ShellEngine:
         try:
             details = await connection.starttls(self.tls_settings())
         except (ClientError, OSError) as error:
+            self.state.tls = False  # the 220 said "go ahead", but the handshake failed: TLS never came on
             self.connection_error(error)
             return
         self.emit(

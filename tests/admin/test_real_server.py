@@ -214,6 +214,7 @@ async def test_after_a_failed_certificate_the_advice_says_what_to_add_to_connect
     finally:
         await engine.close()
     [failed] = [n for n in notices(engine) if n.level == "error"]
+    assert engine.state.tls is False  # the status bar said "TLS on" after the handshake had failed
     assert failed.text.startswith("The server's certificate is self-signed")
     # The same /connect alone would fail the same way: the advice names what makes the next try different.
     assert (
