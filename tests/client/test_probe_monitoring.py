@@ -305,3 +305,14 @@ def test_brief_require_tls_says_the_missing_starttls_once(capsys: pytest.Capture
     assert code == EXIT_TLS
     assert tls_lines == ["tls      FAIL STARTTLS not offered, and --require-tls asks for TLS"]
     assert out.splitlines()[-1].startswith("result   FAIL tls stage (exit 6): The server does not offer STARTTLS")
+
+
+def test_a_der_cafile_is_named_as_such_with_the_command_that_converts_it(
+    pki: PKI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    der = tmp_path / "ca.cer"
+    der.write_bytes(pki.ca.cert.public_bytes(Encoding.DER))
+    with refused_port() as port:
+        code, out, err = run([f"127.0.0.1:{port}", "--cafile", str(der)], capsys)
+    assert code == EXIT_USAGE and out == ""
+    assert f"a binary (DER) certificate, not PEM; convert it with openssl x509 -inform DER -in {der}" in err
