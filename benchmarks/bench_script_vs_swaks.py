@@ -3,7 +3,9 @@ sending the same transaction to the same server, each a fresh process, timed fro
 
 The server is aiosmtpd on 127.0.0.1 in this process (a server nobody here wrote); both clients say EHLO, MAIL,
 RCPT, DATA with the same three-line message, and QUIT. Needs swaks (Debian: apt-get install swaks) and the test
-extras (aiosmtpd). Run: python benchmarks/bench_script_vs_swaks.py [N]
+extras (aiosmtpd). A third row, `python -c 'import asyncio'`, is the floor of any client built on asyncio
+(the interpreter starting, asyncio and the ssl it imports), measured in the same run.
+Run: python benchmarks/bench_script_vs_swaks.py [N]
 """
 
 from __future__ import annotations
@@ -83,10 +85,14 @@ def main() -> int:
             theirs += ["--to", "bob@example.net", "--data", "Subject: benchmark\n\none line of text\n", "--silent"]
             for argv, stdin in ((ours, SESSION), (theirs, None)):  # warm the OS caches once each
                 timed(argv, stdin, env)
-            wall: dict[str, list[float]] = {"ours": [], "quiet": [], "swaks": []}
-            cpu: dict[str, list[float]] = {"ours": [], "quiet": [], "swaks": []}
-            for _ in range(runs):  # interleaved, so a slow moment of the machine hits all three
-                for key, argv, stdin in (("ours", ours, SESSION), ("quiet", quiet, SESSION), ("swaks", theirs, None)):
+            # The floor of any asyncio client: Python starting and importing asyncio (which imports ssl), no more.
+            floor = [sys.executable, "-c", "import asyncio"]
+            wall: dict[str, list[float]] = {"ours": [], "quiet": [], "floor": [], "swaks": []}
+            cpu: dict[str, list[float]] = {"ours": [], "quiet": [], "floor": [], "swaks": []}
+            runners = (("ours", ours, SESSION), ("quiet", quiet, SESSION), ("floor", floor, ""))
+            runners += (("swaks", theirs, None),)
+            for _ in range(runs):  # interleaved, so a slow moment of the machine hits all of them
+                for key, argv, stdin in runners:
                     elapsed, used = timed(argv, stdin, env)
                     wall[key].append(elapsed)
                     cpu[key].append(used)
@@ -95,7 +101,11 @@ def main() -> int:
     assert sink.count == 3 * runs + 2, sink.count  # every run delivered its message
     print(f"one scripted transaction (EHLO MAIL RCPT DATA QUIT) to aiosmtpd, {runs} runs each, spawn to exit:")
     print(f"  {'':44}{'wall median':>12}{'wall min':>12}{'CPU median':>12}")
-    labels = {"ours": "smtpshell --plain --connect < session.txt", "quiet": "smtpshell ... --no-explain"}
+    labels = {
+        "ours": "smtpshell --plain --connect < session.txt",
+        "quiet": "smtpshell ... --no-explain",
+        "floor": "python -c 'import asyncio' (no SMTP)",
+    }
     figures = {key: (statistics.median(wall[key]), min(wall[key]), statistics.median(cpu[key])) for key in wall}
     for key, label in (*labels.items(), ("swaks", "swaks --silent")):
         print(f"  {label:44}" + "".join(f"{value * 1000:9.1f} ms" for value in figures[key]))

@@ -12,7 +12,7 @@ from smtpshell.startup import import_quickly
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("smtpshell.explain_command", "explain a reply code, enhanced code, keyword, command or transcript"),
-    "serve": ("smtpshell.net.serve_command", "run the sandbox SMTP server in the foreground for any client"),
+    "serve": ("smtpshell.classroom.serve_command", "run the sandbox SMTP server in the foreground (--class: a class)"),
     "probe": ("smtpshell.net.probe_command", "report what a real SMTP server supports (sends no mail)"),
     "connect": (
         "smtpshell.shell_command",
@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("smtpshell.demo_command", "run a demo script step by step (Enter sends the next line): demo FILE"),
     "replay": ("smtpshell.demo_command", "step through a saved transcript with its explanations, no server needed"),
     "web": ("smtpshell.web.command", "serve the full-screen shell to browser tabs, each its own shell and sandbox"),
+    "teach": ("smtpshell.teach_command", "the teacher's live dashboard of a class server: teach HOST:PORT"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]

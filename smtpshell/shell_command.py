@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
-from smtpshell.session.target import ConnectRequest, Target, TargetError, remote_target
+from smtpshell.session.target import ConnectRequest, Target, TargetError, parse_host_port, remote_target
 from smtpshell.startup import collector_paused
 
 if TYPE_CHECKING:
@@ -87,6 +87,12 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         help="a sandbox fault: greylist, mailbox-full[:ADDR], delay:VERB:SECONDS, ...",
     )
     parser.add_argument("--replay", metavar="FILE", help="run this demo script first (as /replay FILE)")
+    parser.add_argument(
+        "--student",
+        metavar="NAME",
+        help="on a class server: log in to its channel as this student, for /mailbox (password asked, or "
+        "from SMTPSHELL_CLASS_PASSWORD)",
+    )
     return parser
 
 
@@ -144,6 +150,13 @@ def _main(argv: Sequence[str]) -> int:
     except (TargetError, ValueError) as error:  # a FaultError is a ValueError
         print(f"smtpshell: {error}", file=sys.stderr)
         return 2
+    options.class_password = None
+    if options.student is not None:
+        from smtpshell.classroom.student_link import ask_password
+
+        options.class_password = ask_password(options.student)
+        if options.class_password is None:
+            return 2
     choice: MXChoice | None = None
     if named is None:
         chosen = choose_mx_target(options, sys.stdin, sys.stdout, sys.stderr)
@@ -228,6 +241,10 @@ def _engine(
     engine.raw = options.raw
     if options.replay:
         engine.startup_lines.append(f"/replay {shlex.quote(options.replay)}")
+    # Inert until a server's greeting names a class channel (after `connect` or a later /connect alike).
+    from smtpshell.classroom.student_link import attach_class_link
+
+    attach_class_link(engine, options.student, getattr(options, "class_password", None))
     return engine
 
 
@@ -279,21 +296,36 @@ def _shell_lessons() -> LessonPlugin:
 
 
 def _learn(args: list[str]) -> int:
-    """`smtpshell learn [ID] [--plain]`: the shell on the sandbox, with the lesson started in it."""
+    """`smtpshell learn [ID] [--plain] [--connect HOST:PORT [--student NAME]]`: the shell with the lesson started
+    in it, on the sandbox or on a class server (where the lesson's faults go to this student only)."""
     from smtpshell.lessons.command import choose_lesson
     from smtpshell.session.engine import ShellEngine
 
     chosen = choose_lesson(args)
     if isinstance(chosen, int):
         return chosen
-    lesson_id, plain = chosen
     engine = ShellEngine(lessons=lesson_plugin())
-    engine.startup_lines.append(f"/lesson {lesson_id}")
+    if chosen.connect is not None:
+        from smtpshell.classroom.student_link import ask_password, attach_class_link
+
+        try:
+            host, port = parse_host_port(chosen.connect, 25)
+        except TargetError as error:
+            print(f"smtpshell learn: {error}", file=sys.stderr)
+            return 2
+        password = None
+        if chosen.student is not None:
+            password = ask_password(chosen.student)
+            if password is None:
+                return 2
+        engine.target = Target("remote", host, port)
+        attach_class_link(engine, chosen.student, password)
+    engine.startup_lines.append(f"/lesson {chosen.lesson_id}")
     if not sys.stdin.isatty():  # a teacher's demo, or a test: the lines run inside the lesson
         from smtpshell.repl.script import run_script
 
         return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
-    if not plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
+    if not chosen.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
         return _run_app(engine)
     from smtpshell.repl.app import run_repl
 

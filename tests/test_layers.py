@@ -182,7 +182,12 @@ def test_the_graph_counts_imports_inside_functions_and_under_type_checking() -> 
         ("explain", "handout"),
         ("highlight", "session"),  # the lexer reads the shell's command table (smtpshell/meta_table.py), not the shell
         ("handout", "session"),
-        *((low, front_end) for low in ("session", "lessons", "highlight") for front_end in ("tui", "repl", "cli")),
+        ("session", "classroom"),  # a class channel plugs in through session/class_port.py
+        *(
+            (low, front_end)
+            for low in ("session", "lessons", "highlight", "classroom")
+            for front_end in ("tui", "repl", "cli")
+        ),
     ],
 )
 def test_lower_layers_never_import_higher_ones(low: str, high: str) -> None:

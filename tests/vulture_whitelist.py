@@ -48,6 +48,10 @@ _.should_show_dropdown
 _.apply_completion
 _.post_completion
 
+# Textual reads a ScrollView's virtual size and calls a Line API widget's render_line (tui/teach_rows.py).
+_.virtual_size
+_.render_line
+
 # dnspython's Resolver reads the servers it is given (net/mx.py).
 _.nameservers
 
@@ -60,6 +64,10 @@ _.peak_buffered  # tests/client/test_unsolicited.py
 _.catalog  # tests/proto/test_server_properties.py: every named reply is well formed
 _.wait_until_idle  # tests/tui, benchmarks/bench_tui.py
 _.parse_connect_args  # tests/session/test_target_and_safety.py
+_.call  # tests/classroom: run a function on the class server's loop
+_.loop_name  # benchmarks/bench_class.py, bench_sandbox_throughput.py
+_.feed_ready  # tests/classroom/test_teach_dashboard.py
+_.status_text  # tests/classroom/test_teach_dashboard.py
 _.markdown_transcript  # tests/explain/test_explain_annotate.py, tests/session/test_idle_disconnect.py
 _.active_sessions  # tests/net/test_sandbox_lockout.py
 _.bytes_held  # tests/net/test_sandbox_memory.py

@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from smtpshell.lessons.catalogue import LESSONS_VARIABLE, Catalogue, load_catalogue
@@ -182,11 +183,25 @@ def _learn_parser() -> argparse.ArgumentParser:
     parser.add_argument("lesson", nargs="?", metavar="ID", help="a lesson's id or number (see `smtpshell lessons`)")
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
     parser.add_argument("--dir", metavar="DIR", type=Path, help="take the lessons from DIR")
+    parser.add_argument(
+        "--connect", metavar="HOST:PORT", help="run it on a class server (`serve --class`), not the sandbox"
+    )
+    parser.add_argument("--student", metavar="NAME", help="with --connect: your login there (password asked)")
     return parser
 
 
-def choose_lesson(args: list[str]) -> tuple[str, bool] | int:
-    """`smtpshell learn`'s arguments: the lesson to open and whether --plain was asked; or the exit status.
+@dataclass(frozen=True)
+class LessonChoice:
+    """What `smtpshell learn` was asked to open, and where."""
+
+    lesson_id: str
+    plain: bool  # --plain: the prompt, not the full-screen shell
+    connect: str | None  # --connect HOST:PORT: a class server instead of the sandbox
+    student: str | None  # --student NAME: the login on that class server
+
+
+def choose_lesson(args: list[str]) -> LessonChoice | int:
+    """`smtpshell learn`'s arguments: the lesson to open and how; or the exit status.
 
     Opening the shell on it is the shell command's work: this package knows no front end.
     """
@@ -209,4 +224,4 @@ def choose_lesson(args: list[str]) -> tuple[str, bool] | int:
             return 1
         print("You have finished every lesson; starting the first again. (`smtpshell lessons` lists them.)")
         lesson = catalogue.lessons[0]
-    return lesson.id, options.plain
+    return LessonChoice(lesson.id, options.plain, options.connect, options.student)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from smtpshell.lessons.catalogue import Catalogue
     from smtpshell.lessons.guide import LessonGuide
     from smtpshell.lessons.runner import LessonRunner, SandboxView
+    from smtpshell.proto.faults import FaultRule
     from smtpshell.session.engine import ShellEngine
 
 # The lesson machinery (loader, runner, renderer) is imported when a lesson is first asked for, not when the shell
@@ -68,6 +69,7 @@ class ShellLessons:
                 if isinstance(event, StepPassed):
                     engine.notice("info", f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
                     _announce_step(engine, guide.runner)
+                    _tell_class(engine, guide)
                 elif isinstance(event, MistakeSpotted):
                     engine.notice("info", "Notice what just happened:", event.note.strip())
                 elif isinstance(event, StepMissed):
@@ -100,7 +102,7 @@ class ShellLessons:
 
     async def _start_or_stop(self, engine: ShellEngine, args: list[str]) -> None:
         if args and args[0].lower() == "stop":
-            self._stop(engine)
+            await self._stop(engine)
             return
         from smtpshell.lessons.guide import LessonGuide
         from smtpshell.lessons.progress import Progress
@@ -123,18 +125,22 @@ class ShellLessons:
             self._policy_before = copy.deepcopy(engine.policy)
         _apply_policy(engine.policy, guide.policy())
         self.guide = guide
-        await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
+        if await _on_class_server(engine, guide.policy().faults.rules):
+            await engine.connect(engine.target)  # a fresh session on the class server, its faults for us alone
+        else:
+            await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
         # Said after the new greeting, so that the first step is the last thing on the screen.
         resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
         engine.notice("info", f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
         _announce_step(engine, guide.runner)
 
-    def _stop(self, engine: ShellEngine) -> None:
+    async def _stop(self, engine: ShellEngine) -> None:
         if self.guide is None:
             engine.notice("info", "No lesson is running.")
             return
         finished = self.guide.finished
         self.guide = None
+        await _on_class_server(engine, [])
         if self._policy_before is not None:
             _apply_policy(engine.policy, self._policy_before)
             self._policy_before = None
@@ -212,6 +218,24 @@ class ShellLessons:
         engine.suggestion = shown.text
         what = "the group is" if shown.kind == "pipeline" else "it is"
         engine.notice("info", f"{counted} {first}{what} on the command line, unsent.", shown.text)
+
+
+async def _on_class_server(engine: ShellEngine, rules: list[FaultRule]) -> bool:
+    """On a class server (its channel found), the lesson runs there with its faults for this student alone."""
+    link = engine.class_link
+    if link is None or engine.target.kind != "remote" or not link.active:
+        return False
+    problem = await link.set_lesson_faults(rules)
+    if problem is not None:
+        engine.notice("warning", "The lesson runs on the class server without its faults.", problem)
+    return True
+
+
+def _tell_class(engine: ShellEngine, guide: LessonGuide) -> None:
+    link = engine.class_link
+    if link is not None and engine.target.kind == "remote":
+        runner = guide.runner
+        link.lesson_progress(guide.lesson.id, runner.step_index, len(guide.lesson.steps), guide.finished)
 
 
 def _apply_policy(policy: SandboxPolicy, fresh: SandboxPolicy) -> None:

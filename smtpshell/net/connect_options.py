@@ -132,10 +132,25 @@ def check_cafile(path: str) -> None:
         ssl.create_default_context(cafile=path)
     except (ssl.SSLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error)
+        if _looks_like_der(path):  # a .cer or .der straight from a browser or a Windows export
+            raise OptionError(
+                f"--cafile {path}: a binary (DER) certificate, not PEM; convert it with "
+                f"openssl x509 -inform DER -in {path} -out {path}.pem, then give that file"
+            ) from None
         raise OptionError(
             f"--cafile {path}: not a PEM certificate file ({reason}); give one or more "
             "-----BEGIN CERTIFICATE----- blocks"
         ) from None
+
+
+def _looks_like_der(path: str) -> bool:
+    """An ASN.1 SEQUENCE with a long-form length, as every DER certificate starts."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+    except OSError:
+        return False
+    return head in (b"\x30\x82", b"\x30\x83")
 
 
 def _is_name(name: str) -> bool:

@@ -268,6 +268,7 @@ async def probe(options: ProbeOptions) -> ProbeReport:
         _progress(options, "connect", True, f"connected in {report.connect_seconds:.3f} s")
         report.failure = _failure("tls", error)
         await _certificate_anyway(options, report, error)
+        await _handshake_facts(options, report)
         _progress(options, "tls", False, _failure_line(report))
         return report
     report.connect_seconds = time.perf_counter() - started
@@ -280,8 +281,34 @@ async def probe(options: ProbeOptions) -> ProbeReport:
         await _conversation(connection, options, settings, report)
     finally:
         await connection.close()
+    await _handshake_facts(options, report)
     _check_policy(options, report)
     return report
+
+
+async def _handshake_facts(options: ProbeOptions, report: ProbeReport) -> None:
+    """Add the key exchange group and OCSP stapling, which Python's ssl cannot report, from one more look."""
+    if report.tls is None:
+        return
+    import asyncio
+
+    from smtpshell.net.tls_handshake_facts import handshake_facts
+
+    tls = report.tls
+    facts = await asyncio.to_thread(
+        handshake_facts,
+        options.host,
+        options.port,
+        implicit=options.implicit_tls,
+        sni=tls.sni,
+        helo=options.helo,
+        lmtp=options.lmtp,
+        tls_version=options.tls_version,
+        preamble=_preamble(options),
+        timeout=options.timeout,
+    )
+    if facts is not None:
+        report.tls = replace(tls, key_exchange_group=facts.group, ocsp_stapled=facts.ocsp_stapled, ocsp=facts.ocsp)
 
 
 def _preamble(options: ProbeOptions) -> Callable[[str, str], bytes] | None:
@@ -338,7 +365,7 @@ def _check_policy(options: ProbeOptions, report: ProbeReport) -> None:
                 "Renew it now: once it has expired, senders that check certificates will not deliver here.",
                 f"not after {report.tls.not_after:%Y-%m-%d %H:%M} UTC" if report.tls.not_after else "",
             )
-    if report.failure is not None:
+    if report.failure is not None and report.failure.kind != "no-tls":  # that one was said as it was found
         _progress(options, "tls", False, report.failure.headline)
 
 
@@ -426,8 +453,10 @@ async def _conversation(
                     stage = "ehlo"
                     report.extensions_after_tls = await _greet(connection, report)
                     _progress(options, "ehlo", True, f"{report.greeting} over TLS, {len(report.extensions)} extensions")
+            elif options.require_tls:  # said once, here, where it is found; the verdict comes at the end
+                _progress(options, "tls", False, "STARTTLS not offered, and --require-tls asks for TLS")
             else:
-                _progress(options, "tls", not options.require_tls, "STARTTLS not offered")
+                _progress(options, "tls", True, "STARTTLS not offered")
         stage = "probe"
         report.vrfy = read_vrfy(await _exchange(connection, report, "VRFY postmaster"))
         report.expn = read_expn(await _exchange(connection, report, "EXPN postmaster"))

@@ -31,6 +31,7 @@ from smtpshell.net.connection_limits import (
 )
 from smtpshell.net.disk_work import DiskWorker
 from smtpshell.net.dsn import report_failures
+from smtpshell.net.event_loop import new_server_loop
 from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES, MailStore
 from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
@@ -112,6 +113,10 @@ class Sandbox:
     def deliver(self, message: Message) -> None:
         """Every session's deliver callback: store the message, then report the recipients it cannot reach."""
         self.store.add(message)
+        self.report_undeliverable(message)
+
+    def report_undeliverable(self, message: Message) -> None:
+        """Store the delivery status report for the recipients ``message`` cannot reach, if any are."""
         new_id = self.new_id or (lambda: secrets.token_hex(5).upper())
         try:
             report_failures(message, self.policy, self.store.add, now=self.clock(), new_id=new_id)
@@ -186,6 +191,19 @@ class Sandbox:
             await self.disk.drain()  # a message being synced is on disk before stop() returns
 
     # ---- called by the sessions -----------------------------------------------------------------------
+
+    def new_connection(self, session_id: int, peer: str, *, tls: bool, local_host: str = "") -> ServerConnection:
+        """The machine for a new client (``peer`` is its IP address, ``local_host`` the address it reached);
+        a class server gives each connection its own view."""
+        return ServerConnection(
+            self.policy,
+            self.deliver,
+            deliver_later=self.disk is not None,  # with a Maildir: a Deliver output, stored off the loop
+            peer=peer,
+            tls=tls,
+            clock=self.clock,
+            new_id=self.new_id,
+        )
 
     def _new_session_id(self) -> int:
         return next(self._session_ids)
@@ -282,14 +300,9 @@ class _Session(asyncio.Protocol):
         self._log(SessionOpened(self._implicit_tls))
         if self._implicit_tls:
             self._log_tls(transport)
-        self._conn = ServerConnection(
-            sandbox.policy,
-            None if sandbox.disk is not None else sandbox.deliver,  # with a Maildir: Deliver, off the loop
-            peer=host,
-            tls=self._implicit_tls,
-            clock=sandbox.clock,
-            new_id=sandbox.new_id,
-        )
+        local = transport.get_extra_info("sockname")
+        local_host = str(local[0]) if isinstance(local, tuple) else ""
+        self._conn = sandbox.new_connection(self._id, host, tls=self._implicit_tls, local_host=local_host)
         self._carry_out(self._conn.start())
 
     def data_received(self, data: bytes) -> None:
@@ -411,7 +424,7 @@ class _Session(asyncio.Protocol):
         self._hold()
         disk = self._sandbox.disk
         assert disk is not None
-        disk.run(self._sandbox.deliver, item.message, self._delivered)
+        disk.run(item.store or self._sandbox.deliver, item.message, self._delivered)
 
     def _delivered(self, error: str | None) -> None:
         if self._closing or self._conn is None:
@@ -567,8 +580,9 @@ class _Session(asyncio.Protocol):
 class SandboxThread:
     """The sandbox on its own thread and event loop, so a front end's loop never waits on it."""
 
-    def __init__(self, policy: SandboxPolicy | None = None, **options: Any) -> None:
-        self.sandbox = Sandbox(policy, **options)
+    def __init__(self, policy: SandboxPolicy | None = None, *, sandbox: Sandbox | None = None, **options: Any) -> None:
+        # ``sandbox``: one made already (a class server), run here instead of a new one from policy and options
+        self.sandbox = sandbox if sandbox is not None else Sandbox(policy, **options)
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -589,7 +603,7 @@ class SandboxThread:
         return self
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_server_loop()
         self._loop = loop
         try:
             loop.run_until_complete(self.sandbox.start())

@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from smtpshell.net.event_loop import run_server
 from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES
 from smtpshell.net.sandbox import (
     DEFAULT_HOST,
@@ -132,10 +133,10 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-per-address",
         type=_positive,
-        default=DEFAULT_MAX_PER_ADDRESS,
+        default=None,
         metavar="N",
-        help=f"connections one client address may hold; more get 421 (default {DEFAULT_MAX_PER_ADDRESS}; "
-        "raise it when a whole class comes through one NAT address)",
+        help=f"connections one client address may hold; more get 421 (default {DEFAULT_MAX_PER_ADDRESS}; with "
+        "--class, three per student, since a class often comes through one address)",
     )
     parser.add_argument(
         "--mailbox-memory",
@@ -208,14 +209,14 @@ def main(argv: list[str]) -> int:
             tls_port=args.tls_port,
             maildir=args.maildir.expanduser() if args.maildir else None,
             max_connections=args.max_connections,
-            max_per_address=args.max_per_address,
+            max_per_address=args.max_per_address or DEFAULT_MAX_PER_ADDRESS,
             mailbox_memory=args.mailbox_memory * MIB,
         )
     except OSError as error:
         print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(sandbox))
+        return run_server(_serve(sandbox))
     except KeyboardInterrupt:  # where signal handlers cannot be installed (Windows), Ctrl-C lands here
         print("stopped.", flush=True)
         return 0

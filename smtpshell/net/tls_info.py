@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from smtpshell.net.cert_details import CertificateSummary
+    from smtpshell.net.tls_handshake_facts import OCSPStaple
 
 __all__ = ["TLSDetails", "TLSProblem", "TLSSettings"]
 
@@ -85,6 +86,10 @@ class TLSDetails:
     sni: str | None = None  # the name sent as SNI (None: none sent, as for an IP address)
     verify_code: int | None = None  # OpenSSL's X509_V_ERR_* when verification failed (0 when it passed)
     verify_message: str | None = None
+    # Python's ssl reports neither; a second look with pyOpenSSL does (tls_handshake_facts). None: not known.
+    key_exchange_group: str | None = None
+    ocsp_stapled: bool | None = None  # None: not asked for
+    ocsp: OCSPStaple | None = None
 
     @property
     def leaf(self) -> CertificateSummary | None:
@@ -110,7 +115,10 @@ class TLSDetails:
     def rows(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """Label/value pairs for a plain-text table, for people."""
         cipher = f"{self.cipher} ({self.bits}-bit)" if self.bits else self.cipher
-        rows = [("version", self.version), ("cipher", cipher), ("certificate", self.subject or "(none sent)")]
+        rows = [("version", self.version), ("cipher", cipher)]
+        if self.key_exchange_group:
+            rows.append(("key exchange", self.key_exchange_group))
+        rows.append(("certificate", self.subject or "(none sent)"))
         if self.names:
             rows.append(("names", ", ".join(self.names)))
         rows.append(("issuer", self.issuer or "-"))
@@ -130,6 +138,10 @@ class TLSDetails:
             rows.append(("verified", f"NO: verify return code {self.verify_result}"))
         else:
             rows.append(("verified", "NO: --insecure, anyone in between could pose as this server"))
+        if self.ocsp is not None:
+            rows.append(("OCSP", self.ocsp.summary()))
+        elif self.ocsp_stapled is False:
+            rows.append(("OCSP", "none stapled (the server did not answer the status request)"))
         if len(self.chain) > 1 or (leaf is not None and not self.verified):
             for depth, cert in enumerate(self.chain):
                 rows.append((f"chain {depth}" if depth else "chain 0 (server)", _chain_entry(cert)))
@@ -149,8 +161,9 @@ class TLSDetails:
             "version": self.version,
             "cipher": self.cipher,
             "bits": self.bits,
-            "key_exchange_group": None,  # Python's ssl module does not report the group it agreed
-            "ocsp_stapled": None,  # nor asks for a stapled OCSP response
+            "key_exchange_group": self.key_exchange_group,
+            "ocsp_stapled": self.ocsp_stapled,
+            "ocsp": self.ocsp.to_json() if self.ocsp is not None else None,
             "sni": self.sni,
             "checked_name": self.server_hostname,
             "verified": self.verified,
@@ -363,6 +376,17 @@ def explain_verification_failure(
             f"The server uses a certificate issued for something else. {bypass}.",
         )
     return TLSProblem("unverified", f"The server's certificate did not verify{said}", f"{bypass}.")
+
+
+def reconnect_words(kind: str) -> str:
+    """What to add to /connect after a TLS failure of this kind: the same command alone would fail the same way."""
+    if kind == "wrong-host":
+        return " --verify-name NAME (a name the certificate holds) or --insecure"
+    if kind in ("self-signed", "unknown-ca", "unverified"):
+        return " --cafile FILE (a certificate or CA you have checked) or --insecure"
+    if kind in ("expired", "not-yet-valid", "weak", "wrong-purpose"):
+        return " --insecure"
+    return ""
 
 
 def explain_cafile_error(path: str, error: BaseException) -> TLSProblem:

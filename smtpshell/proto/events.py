@@ -6,6 +6,7 @@ The transport carries them out one by one, in the order given; a reply follows e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smtpshell.proto.replies import Reply
@@ -77,6 +78,9 @@ class Deliver:
     """
 
     message: Message
+    # How to store it: the function the machine was given, or None for the transport's own (a machine made
+    # without one).
+    store: Callable[[Message], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class ServerConnection:
         policy: SandboxPolicy,
         deliver: Callable[[Message], None] | None,
         *,
+        deliver_later: bool = False,  # emit Deliver and wait for delivery_done instead of calling deliver
         peer: str = "127.0.0.1",  # the client's IP address, without port
         tls: bool = False,
         clock: Callable[[], float] = time.time,
@@ -86,6 +87,7 @@ class ServerConnection:
     ) -> None:
         self.policy = policy
         self._deliver = deliver
+        self.deliver_later = deliver_later or deliver is None
         self.peer = peer
         self.tls = tls
         self.clock = clock
@@ -415,6 +417,11 @@ class ServerConnection:
         return self._txn is not None
 
     @property
+    def sender(self) -> str | None:
+        """The open transaction's reverse-path ("" for <>); None outside a transaction."""
+        return self._txn.sender if self._txn is not None else None
+
+    @property
     def authenticated(self) -> str | None:
         """The user who authenticated in this session, or None."""
         return self.auth.authenticated
@@ -638,9 +645,9 @@ class ServerConnection:
             queue_id, envelope, trace + content, self.helo or "", self.peer, self.tls, self.authenticated, now, protocol
         )
         note = verdict.reason if verdict is not None else None
-        if self._deliver is None:
+        if self.deliver_later or self._deliver is None:
             self._delivering = message, verb, eight_bit, note
-            self._out.append(Deliver(message))  # the transport stores it, then calls delivery_done
+            self._out.append(Deliver(message, self._deliver))  # the transport stores it, then calls delivery_done
             return
         try:
             self._deliver(message)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from smtpshell.net.server_log import LogEntry
     from smtpshell.proto.events import Message
     from smtpshell.proto.policy import SandboxPolicy
+    from smtpshell.session.class_port import ClassChannel
     from smtpshell.session.completion import Completion
     from smtpshell.session.lesson_port import LessonPlugin
     from smtpshell.session.mx_choice import MXChoice
@@ -116,6 +117,9 @@ class ShellEngine:
         # file_delivery (a download in the browser), so no tab reads or writes the server's other files.
         self.file_root: Path | None = None
         self.file_delivery: Callable[[Path], None] | None = None
+        # A channel beside SMTP that knows a class server's reasons and mailboxes (classroom/student_link.py);
+        # it is told of each reply read from a remote server, and is inert unless the greeting names a channel.
+        self.class_link: ClassChannel | None = None
 
     # ---- what front ends read ------------------------------------------------------------------------
 
@@ -149,10 +153,14 @@ class ShellEngine:
         return None
 
     def mailbox(self) -> list[Message]:
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.mailbox())
         return self.sandbox.store.messages() if self.sandbox is not None else []
 
     def server_log(self, *, this_connection: bool = False) -> list[LogEntry]:
         """The sandbox's log: every session, or only this connection's when ``this_connection``."""
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.server_log())
         if self.sandbox is None:
             return []
         entries = self.sandbox.log.entries()
@@ -206,6 +214,8 @@ class ShellEngine:
         """Close the connection and stop the sandbox; the engine can start again afterwards."""
         async with self.lock:
             await self.disconnect("the shell closed the connection", quietly=True)
+            if self.class_link is not None:
+                await self.class_link.close()
             if self.sandbox is not None:
                 sandbox, self.sandbox = self.sandbox, None
                 await asyncio.to_thread(sandbox.stop)
@@ -299,10 +309,14 @@ class ShellEngine:
             return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
         return self.target.options.tls_settings(self.target.host)
 
-    def reconnect_advice(self) -> str:
+    def reconnect_advice(self, error: ClientError | None = None) -> str:
         """How to go on after the connection is lost: a real server is connected to again before the sandbox."""
         if self.target.kind == "remote":
-            return f"Type /connect {self.target.describe()} to connect again, or /sandbox for the built-in server."
+            from smtpshell.net.tls_info import reconnect_words  # after a failed certificate, what to add
+
+            words = reconnect_words(error.kind) if error is not None else ""
+            again = f"/connect {self.target.describe()}{words}"
+            return f"Type {again} to connect again, or /sandbox for the built-in server."
         return RECONNECT_ADVICE
 
     def helo_name(self) -> str:
@@ -621,6 +635,8 @@ class ShellEngine:
         replied_at = time.time()
         self.unsolicited_in_a_row = 0
         self.state.apply(state_command, reply)
+        if self.class_link is not None and self.target.kind == "remote":
+            await self.class_link.reply_read(connection.local_address, self._replies_read, reply)
         reason = self.server_reason(reply)
         real = self.target.kind == "remote"
         explanation = explain_reply(reply, state_command, self.state.copy(), reason, real_server=real)
@@ -674,6 +690,7 @@ class ShellEngine:
         try:
             details = await connection.starttls(self.tls_settings())
         except (ClientError, OSError) as error:
+            self.state.tls = False  # the 220 said "go ahead", but the handshake failed: TLS never came on
             self.connection_error(error)
             return
         self.emit(
@@ -696,6 +713,9 @@ class ShellEngine:
 
     def server_reason(self, reply: Reply) -> str | None:
         """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
+        if self.class_link is not None and self.target.kind == "remote":
+            index, self._replies_read = self._replies_read, self._replies_read + 1
+            return self.class_link.reason(index, reply) if self.class_link.active else None
         if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
             return None
         from smtpshell.net.server_log import SessionOpened
@@ -719,7 +739,7 @@ class ShellEngine:
         if isinstance(error, ClientError):
             advice = error.advice + (f"\n{error.detail}" if error.detail else "")
             self.notice(
-                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice()}".strip()
+                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice(error)}".strip()
             )
         elif isinstance(error, SandboxError):
             self.notice("error", f"The sandbox could not start: {error}", "Try again, or /connect HOST.")

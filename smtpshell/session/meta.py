@@ -254,7 +254,10 @@ async def _message(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
-    if engine.sandbox is None:
+    if engine.class_link is not None:
+        await engine.class_link.refresh()  # a class server's mailbox is read over its channel
+    linked = engine.class_link is not None and engine.class_link.active
+    if engine.sandbox is None and not linked:
         engine.notice("info", "The mailbox belongs to the sandbox, which is not running.", "Type /sandbox.")
         return
     messages = engine.mailbox()
@@ -296,8 +299,10 @@ def _subject(content: bytes) -> str:
 
 
 async def _server(engine: ShellEngine, args: list[str]) -> None:
+    if engine.class_link is not None:
+        await engine.class_link.refresh()
     entries = engine.server_log(this_connection=True)
-    if engine.sandbox is None or not entries:
+    if not entries:
         engine.notice("info", "No sandbox session to show.", "The server's side is only known for the sandbox.")
         return
     rows = []

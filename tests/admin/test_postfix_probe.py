@@ -108,3 +108,30 @@ def test_without_the_proxy_header_postfix_behind_haproxy_never_greets(
     code = main(["probe", postfix.target(postfix.proxy_port), "--timeout", "1", "--json"])
     data = valid(json.loads(capsys.readouterr().out))
     assert code == EXIT_BANNER and data["failure"]["kind"] in ("timeout", "dropped")
+
+
+def test_the_key_exchange_group_is_the_one_openssl_s_client_reports(
+    postfix: Postfix, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("OpenSSL.SSL", reason="pyOpenSSL is not installed (pip install '.[test]')")
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed (Debian: apt-get install openssl)")
+    code, out = probe([postfix.target(), "--cafile", str(postfix.cert_file), "--json"], capsys)
+    tls = valid(json.loads(out))["tls"]
+    said = subprocess.run(
+        ["openssl", "s_client", "-starttls", "smtp", "-connect", postfix.target(), "-status"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout
+    # OpenSSL 3.0: "Server Temp Key: X25519, 253 bits"; 3.5 and later: "Negotiated TLS1.3 group: X25519".
+    group = re.search(r"(?:Server Temp Key|Negotiated TLS1.3 group): (?:ECDH, )?([\w-]+)", said)
+    assert code == EXIT_OK and group is not None, said
+    assert tls["key_exchange_group"] == group.group(1)
+    assert "OCSP response: no response sent" in said and tls["ocsp_stapled"] is False and tls["ocsp"] is None

@@ -202,3 +202,22 @@ def pki_for_connect(tmp_path: Path) -> Path:
     folder = tmp_path / "pki"
     folder.mkdir()
     return folder
+
+
+async def test_after_a_failed_certificate_the_advice_says_what_to_add_to_connect(
+    smtpshell_home: Path, postfix: Postfix
+) -> None:
+    engine = ShellEngine(Target("remote", "127.0.0.1", postfix.starttls_port), data_dir=smtpshell_home)
+    await engine.start()
+    try:
+        await run(engine, "EHLO me.example", "STARTTLS")
+    finally:
+        await engine.close()
+    [failed] = [n for n in notices(engine) if n.level == "error"]
+    assert engine.state.tls is False  # the status bar said "TLS on" after the handshake had failed
+    assert failed.text.startswith("The server's certificate is self-signed")
+    # The same /connect alone would fail the same way: the advice names what makes the next try different.
+    assert (
+        f"Type /connect 127.0.0.1:{postfix.starttls_port} --cafile FILE (a certificate or CA you have checked) "
+        "or --insecure to connect again" in failed.detail
+    )

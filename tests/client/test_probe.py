@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -94,6 +95,10 @@ def test_main_with_implicit_tls_and_json(pki: PKI, capsys: pytest.CaptureFixture
     assert data["auth_over_plaintext"] is False and data["size_limit"] == 33554432
     assert data["supports"]["SMTPUTF8"] is True and data["supports"]["CHUNKING"] is False
     assert data["banner_host"] == BANNER_HOST
+    # The second look (pyOpenSSL) works with TLS from the first byte too: Python's ssl server staples nothing.
+    assert data["tls"]["key_exchange_group"] is not None and data["tls"]["ocsp_stapled"] is False
+    if ssl.OPENSSL_VERSION_INFO < (3, 5):  # both sides' default: X25519 first (3.5 puts a hybrid first)
+        assert data["tls"]["key_exchange_group"] == "X25519"
 
 
 def test_a_refused_port_exits_3(capsys: pytest.CaptureFixture[str]) -> None:

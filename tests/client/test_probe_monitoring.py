@@ -122,7 +122,8 @@ async def test_sni_is_sent_apart_from_the_name_checked(pki: PKI) -> None:
         options = ProbeOptions("127.0.0.1", server.port, cafile=str(pki.cafile), timeout=5)
         options.sni, options.verify_name = "front.example.test", "mail.example.test"
         report = await asyncio.to_thread(asyncio.run, probe(options))
-    assert heard == ["front.example.test"]
+    # The session's handshake, then the look for the key exchange group and OCSP: the same SNI in both.
+    assert heard and set(heard) == {"front.example.test"}
     assert report.exit_code == EXIT_OK and report.tls is not None and report.tls.verified
     assert report.tls.sni == "front.example.test" and report.tls.server_hostname == "mail.example.test"
 
@@ -295,3 +296,23 @@ def test_brief_shows_a_failed_certificates_verify_code_and_fingerprint(
     [tls] = [line for line in out.splitlines() if line.startswith("tls ")]
     assert code == EXIT_TLS and tls.startswith("tls      FAIL The server's certificate is self-signed")
     assert tls.endswith(f"[verify return code 18 (self-signed certificate), SHA-256 {fingerprint(own)}]")
+
+
+def test_brief_require_tls_says_the_missing_starttls_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with aiosmtpd_server() as (server, _):
+        code, out, _ = run([f"127.0.0.1:{server.port}", "--brief", "--require-tls", "--timeout", "5"], capsys)
+    tls_lines = [line for line in out.splitlines() if line.startswith("tls ")]
+    assert code == EXIT_TLS
+    assert tls_lines == ["tls      FAIL STARTTLS not offered, and --require-tls asks for TLS"]
+    assert out.splitlines()[-1].startswith("result   FAIL tls stage (exit 6): The server does not offer STARTTLS")
+
+
+def test_a_der_cafile_is_named_as_such_with_the_command_that_converts_it(
+    pki: PKI, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    der = tmp_path / "ca.cer"
+    der.write_bytes(pki.ca.cert.public_bytes(Encoding.DER))
+    with refused_port() as port:
+        code, out, err = run([f"127.0.0.1:{port}", "--cafile", str(der)], capsys)
+    assert code == EXIT_USAGE and out == ""
+    assert f"a binary (DER) certificate, not PEM; convert it with openssl x509 -inform DER -in {der}" in err
