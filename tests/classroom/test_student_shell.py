@@ -8,6 +8,7 @@ from pathlib import Path
 
 from smtpshell.classroom.running import ClassServerThread
 from smtpshell.classroom.student_link import attach_class_link
+from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import Exchange, Notice
@@ -130,7 +131,7 @@ async def test_a_lesson_on_the_class_server_has_its_faults_for_that_student_only
     port = running.server.sandbox.port
     student = running.server.sandbox.roster.find("student01")
     assert student is not None
-    engine = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home)
+    engine = ShellEngine(Target("remote", "127.0.0.1", port), data_dir=smtpshell_home, lessons=ShellLessons())
     link = attach_class_link(engine, "student01", student.password)
     engine.startup_lines.append("/lesson temporary-failures")
     try:
