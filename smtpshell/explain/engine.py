@@ -20,7 +20,7 @@ from smtpshell.explain.model import Explanation
 from smtpshell.explain.situations import find_situation
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, EnhancedStatus, Reply
 
 PSEUDO_NAMES = {
@@ -85,7 +85,7 @@ def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state:
                 f"You used {name}, but the server did not list {param.keyword} in its EHLO reply: use a "
                 "parameter only when its keyword is advertised."
             )
-        elif name == "SIZE" and value and value.isdigit() and state is not None:
+        elif name == "SIZE" and value and is_ascii_digits(value) and state is not None:
             limit = state.size_limit()
             if limit is not None and int(value) > limit:
                 notes.append(

@@ -24,6 +24,7 @@ from smtpshell.net.sandbox import (
 )
 from smtpshell.net.server_log import LogEntry, SessionClosed
 from smtpshell.proto.faults import FaultError, FaultRule, load_fault_file, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
 
 MIB = 1024 * 1024
@@ -50,10 +51,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not is_ascii_digits(text):  # int() also reads " 25", "2_5" and other scripts' digits
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    value = int(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535; 0 picks a free one)")
     return value
@@ -69,10 +69,7 @@ def _user(text: str) -> tuple[str, str]:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if is_ascii_digits(text) else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1")
     return value

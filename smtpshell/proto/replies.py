@@ -100,7 +100,7 @@ ENHANCED_CODES: dict[str, str] = {
     "X.7.11": "Encryption required for requested authentication mechanism",
 }
 
-_ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+_ENHANCED_RE = re.compile(r"^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$)")
 
 
 @dataclass(frozen=True, order=True)

@@ -17,6 +17,7 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session import lesson_link, mx_choice, state_text
 from smtpshell.session.envelope_text import envelope_commands
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
@@ -256,7 +257,7 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
         return
     messages = engine.mailbox()
     if args:
-        if not args[0].isdigit() or not 1 <= int(args[0]) <= len(messages):
+        if not is_ascii_digits(args[0]) or not 1 <= int(args[0]) <= len(messages):
             _usage(
                 engine,
                 "mailbox",

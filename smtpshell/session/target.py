@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smtpshell.net.client import split_host_port
+from smtpshell.proto.grammar import is_ascii_digits
 
 TargetKind = Literal["sandbox", "remote"]
 TLSMode = Literal["none", "starttls", "implicit"]
@@ -83,7 +84,7 @@ class ConnectRequest:
 def is_choice(word: str) -> bool:
     """``2`` or ``2:587``: a number from a list of hosts (no host name is all digits)."""
     number, _, port = word.partition(":")
-    return number.isdigit() and (not port or port.isdigit())
+    return is_ascii_digits(number) and (not port or is_ascii_digits(port))
 
 
 def parse_connect_request(words: list[str]) -> ConnectRequest:
