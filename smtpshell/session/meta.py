@@ -20,6 +20,7 @@ from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
 from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session import lesson_link, mx_choice, state_text
 from smtpshell.session.envelope_text import envelope_commands
+from smtpshell.session.message_preview import left_out_note, message_preview
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
 from smtpshell.session.replay import ScriptError, comment_text, read_script
@@ -265,7 +266,8 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
             )
             return
         message = messages[int(args[0]) - 1]
-        content = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
+        content, left = message_preview(message.content)  # a 10 MiB message must not freeze the front end
+        content += f"\n{left_out_note(left)}" if left else ""
         envelope = message.envelope
         head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
@@ -288,7 +290,8 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
 def _subject(content: bytes) -> str:
     for raw in content.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
         if raw.lower().startswith(b"subject:"):
-            return raw[8:].decode("utf-8", "replace").strip()
+            subject = raw[8:].decode("utf-8", "replace").strip()
+            return subject if len(subject) <= 80 else subject[:79] + "…"
     return "(no subject)"
 
 
