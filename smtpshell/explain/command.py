@@ -107,18 +107,37 @@ def _file_argument(words: list[str]) -> str | None:
     return None
 
 
+# A transcript or a bounce worth reading by eye fits in far less; past this, 50 MB piped in took minutes and GBs.
+MAX_INPUT = 1024 * 1024
+
+
 def _read(path: str, stdin: TextIO) -> str:
+    """The text of ``path`` (or standard input for "-"), at most MAX_INPUT of it, cut at the end of a line; past
+    the bound, standard error says so (standard output keeps its form, JSON included)."""
+    name = "standard input" if path == "-" else path
     if path == "-":
         if stdin.isatty():
             print("Reading a transcript or bounce from standard input; end it with Ctrl-D.", file=sys.stderr)
-        return stdin.read()
-    if os.path.isdir(path):
-        raise UsageError(f"{path} is a directory, not a file")
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+        text = stdin.read(MAX_INPUT + 1)
+    else:
+        if os.path.isdir(path):
+            raise UsageError(f"{path} is a directory, not a file")
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_INPUT + 1).decode("utf-8", "replace")
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    if len(text) <= MAX_INPUT:
+        return text
+    text = text[:MAX_INPUT]
+    end = text.rfind("\n")
+    text = text[: end + 1] if end > 0 else text
+    print(
+        f"smtpshell explain: only the first {len(text):,} characters of {name} were read "
+        f"(at most {MAX_INPUT // 1024} KiB, cut at a line end).",
+        file=sys.stderr,
+    )
+    return text
 
 
 def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
