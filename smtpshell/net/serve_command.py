@@ -26,6 +26,7 @@ from smtpshell.net.server_log import LogEntry, SessionClosed
 from smtpshell.proto.faults import FaultError, FaultRule, load_fault_file, preset_rule
 from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.visible_text import visible
 
 MIB = 1024 * 1024
 DEFAULT_PORT = 2525  # the real SMTP port, 25, needs administrator rights; 2525 is the usual stand-in
@@ -180,7 +181,7 @@ def main(argv: list[str]) -> int:
     try:
         policy = build_policy(args)
     except FaultError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 2
     try:
         sandbox = Sandbox(
@@ -194,7 +195,8 @@ def main(argv: list[str]) -> int:
             mailbox_memory=args.mailbox_memory * MIB,
         )
     except OSError as error:
-        print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
+        why = error.strerror or error
+        print(visible(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {why}"), file=sys.stderr)
         return 2
     try:
         return asyncio.run(_serve(sandbox))
@@ -214,7 +216,7 @@ async def _serve(sandbox: Sandbox) -> int:
     try:
         await sandbox.start()
     except SandboxError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 1
     sandbox.log.subscribe(_print_session)
     for line in describe(sandbox):
@@ -251,7 +253,7 @@ def describe(sandbox: Sandbox) -> list[str]:
     lines.append(limits_line(sandbox))
     lines.append(f"  try: telnet {host} {sandbox.port}   or   swaks --server {host}:{sandbox.port} --to bob@{domain}")
     lines.append("Press Ctrl-C to stop.")
-    return lines
+    return [visible(line) for line in lines]  # a path, a user name or a fault is text a terminal must not obey
 
 
 def limits_line(sandbox: Sandbox) -> str:
