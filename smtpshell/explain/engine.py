@@ -173,7 +173,15 @@ def explain_reply(
             "line after it names one extension the server supports, with its parameters."
         )
     decoded = None
-    if code == 334:
+    unasked_334 = code == 334 and verb not in (None, "AUTH", AUTH_RESPONSE)
+    if unasked_334:  # a "login prompt" after MAIL or the like: decoding it would invite a password
+        headline = "A login prompt nobody asked for"
+        meaning = [
+            f"334 asks for the next step of a login, but no AUTH exchange is under way: you sent "
+            f"{describe_command(verb or '')}, which never gets 334 (RFC 4954 §4). The server is broken or "
+            "hostile: do not send credentials in answer to it. The shell takes your next line as a command."
+        ]
+    elif code == 334:
         decoded, challenge_meaning = _challenge(reply, verb, command, state)
         meaning.append(challenge_meaning)
     retry = base_retry = info.retry if info else unknown_code_retry(code)
@@ -186,6 +194,8 @@ def explain_reply(
 
     verb_steps = _verb_steps(_state_after(state, command, reply)) if state is not None and command else []
     steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
+    if unasked_334:
+        steps = ["Send RSET or QUIT; if the server keeps doing this, use another one."]
     if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
         steps = []  # a success's generic "carry on" is said better by the commands that make sense now
     if detail is not None and status is not None and status.klass != 2:
