@@ -64,6 +64,9 @@ class ScriptOutcome:
         self.fail(f"{what}: {reply.code}" + (f" {reply.enhanced}" if reply.enhanced else ""))
 
     def fail(self, what: str) -> None:
+        if self.failures and self.failures[-1][0] == self.line and self.failures[-1][1].endswith(": no reply"):
+            self.failures[-1] = (self.line, f"{self.failures[-1][1]}: {what}")  # the why of that missing reply
+            return
         self.failures.append((self.line, what))
 
     def summary(self) -> str:
