@@ -37,3 +37,12 @@ async def test_a_broken_reply_fails_its_line_once_with_the_reason(tmp_path: Path
     assert summary.count("line 1 ") == 1, summary
     assert "EHLO me.example: no reply: The server's answer is not a valid SMTP reply" in summary
     assert "line 2 (not run: no connection; nor the 1 after it)" in summary
+
+
+async def test_a_huge_failed_line_is_named_in_short(tmp_path: Path) -> None:
+    huge = "NOOP " + "x" * 100_000
+    code, out, _ = await run_shell(tmp_path, f"EHLO me.example\n{huge}\nQUIT\n")
+    summary = summary_of(out)
+    assert code == 1
+    assert len(summary) < 300, len(summary)
+    assert "line 2 (NOOP xxx" in summary and "…: 500" in summary
