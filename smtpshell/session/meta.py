@@ -266,8 +266,11 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
             )
             return
         message = messages[int(args[0]) - 1]
+        if len(args) > 1:
+            _save_message(engine, args[0], message.content, Path(" ".join(args[1:])).expanduser())
+            return
         content, left = message_preview(message.content)  # a 10 MiB message must not freeze the front end
-        content += f"\n{left_out_note(left)}" if left else ""
+        content += f"\n{left_out_note(left)}; /mailbox {args[0]} FILE saves it whole" if left else ""
         envelope = message.envelope
         head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
@@ -285,6 +288,16 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
         for i, m in enumerate(messages, 1)
     ]
     engine.notice("info", f"The sandbox holds {len(messages)} message(s); /mailbox N shows one:", "\n".join(rows))
+
+
+def _save_message(engine: ShellEngine, number: str, content: bytes, path: Path) -> None:
+    """The whole message, octet for octet as the sandbox stored it (CRLF line ends), as an .eml file."""
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        engine.notice("error", f"Could not save message {number} to {path}: {error.strerror or error}.")
+        return
+    engine.notice("info", f"Saved message {number} ({len(content):,} octets) to {path}.")
 
 
 def _subject(content: bytes) -> str:

@@ -77,3 +77,18 @@ async def test_the_mailbox_view_renders_a_big_message_up_to_the_bound(engine: Sh
     message = await deliver(engine, BIG)
     shown = render(message).plain  # type: ignore[operator]
     assert len(shown) <= PREVIEW_OCTETS + 200 and "not shown" in shown
+
+
+async def test_mailbox_n_file_saves_the_whole_message(engine: ShellEngine, tmp_path: Path) -> None:
+    message = await deliver(engine, BIG)
+    target = tmp_path / "message.eml"
+    await run(engine, "/mailbox 1", f"/mailbox 1 {target}")
+    assert "/mailbox 1 FILE" in (notices(engine)[-2].detail or "").splitlines()[-1]  # the preview says how
+    assert target.read_bytes() == message.content
+    assert f"Saved message 1 ({len(message.content):,} octets) to {target}" in notices(engine)[-1].text
+
+
+async def test_mailbox_n_file_that_cannot_be_written_is_an_error(engine: ShellEngine, tmp_path: Path) -> None:
+    await deliver(engine, b"Subject: hi\r\n\r\nbody\r\n")
+    await run(engine, f"/mailbox 1 {tmp_path}/missing/dir/message.eml", "NOOP")
+    assert "Could not save" in notices(engine, "error")[-1].text
