@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.proto.faults import FaultError, preset_rule
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.visible_text import visible_lines
 from smtpshell.session.target import (
     SUBMISSION_PORT_TLS,
     ConnectRequest,
@@ -116,7 +117,7 @@ def _main(argv: Sequence[str]) -> int:
         policy = SandboxPolicy()
         policy.faults.rules.extend(preset_rule(spec) for spec in options.fault)
     except (TargetError, FaultError) as error:
-        print(f"smtpshell: {error}", file=sys.stderr)
+        print(visible_lines(f"smtpshell: {error}"), file=sys.stderr)
         return 2
     choice: MXChoice | None = None
     if named is None:
@@ -151,10 +152,10 @@ def choose_mx_target(
         result = asyncio.run(look_up(options.mx, options.nameserver))
     except ClientError as error:
         detail = f"\n  ({error.detail})" if error.detail else ""
-        print(f"smtpshell: {error.headline}.\n{error.advice}{detail}", file=stderr)
+        print(visible_lines(f"smtpshell: {error.headline}.\n{error.advice}{detail}"), file=stderr)
         return 1
     choice = MXChoice(result, request)
-    print(choice.heading(), *choice.rows(), sep="\n", file=stdout)
+    print(visible_lines("\n".join([choice.heading(), *choice.rows()])), file=stdout)  # a domain is anyone's text
     count = len(result.hosts)
     if not stdin.isatty():
         print(
@@ -174,7 +175,7 @@ def choose_mx_target(
         try:
             return choice.pick(answer.strip() or "1"), choice
         except TargetError as error:
-            print(f"  {error}.", file=stdout)
+            print(visible_lines(f"  {error}."), file=stdout)
 
 
 def _engine(
