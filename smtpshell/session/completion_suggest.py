@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import Command, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session.meta_table import META_PREFIX, ArgKind, lookup_meta
 from smtpshell.session.vendor_commands import VERBS as VENDOR_VERBS
 from smtpshell.session.vendor_commands import VendorAttribute, suggest_attribute
@@ -193,7 +194,7 @@ def _suggest_argument(command: Command, rest: str) -> list[Suggestion]:
     if command.verb == "HELP":
         return [HelpTopic(words[0])] if len(words) == 1 else []
     if command.verb == "BDAT":
-        return [BdatLast(words[1])] if len(words) == 2 and words[0].isdigit() else []
+        return [BdatLast(words[1])] if len(words) == 2 and is_ascii_digits(words[0]) else []
     if command.needs_argument and len(words) == 1:
         return [ArgumentExample(command.verb, words[0])]
     return []
