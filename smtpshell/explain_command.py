@@ -11,6 +11,8 @@ import re
 import sys
 from typing import Any, TextIO
 
+from smtpshell.proto.grammar import is_ascii_digits
+
 USAGE = """usage: smtpshell explain [--json] [--width N] [--color|--no-color] TOPIC...
        smtpshell explain [--json] [--full] FILE|-
        smtpshell explain --html [--brief] FILE|- > page.html
@@ -39,7 +41,7 @@ options:
 
 Exit status: 0 when everything was found in the knowledge base, 1 when something was not, 2 for bad usage."""
 
-_TOPIC_LIKE = re.compile(r"^(\d{3}|[245Xx]\.\d{1,3}(\.\d{1,3})?)$")
+_TOPIC_LIKE = re.compile(r"^([0-9]{3}|[245Xx]\.[0-9]{1,3}(\.[0-9]{1,3})?)$")
 _PATH_SUFFIXES = (".txt", ".log", ".eml", ".md", ".msg", ".mbox", ".dsn")
 
 
@@ -84,12 +86,12 @@ def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
                     raise UsageError(f"{name} needs a value")
                 value = args[index]
             if name == "--width":
-                if not value.isdigit() or int(value) < 20:
+                if not is_ascii_digits(value) or int(value) < 20:
                     raise UsageError(f"--width wants a number of columns (20 or more), not {value!r}")
                 options["width"] = int(value)
             else:
                 options["file"] = value
-        elif arg.startswith("--") or (arg.startswith("-") and arg != "-" and not arg[1:2].isdigit()):
+        elif arg.startswith("--") or (arg.startswith("-") and arg != "-" and not is_ascii_digits(arg[1:2])):
             raise UsageError(f"unknown option {arg!r}")
         else:
             words.append(arg)
@@ -123,18 +125,37 @@ def _file_argument(words: list[str]) -> str | None:
     return None
 
 
+# A transcript or a bounce worth reading by eye fits in far less; past this, 50 MB piped in took minutes and GBs.
+MAX_INPUT = 1024 * 1024
+
+
 def _read(path: str, stdin: TextIO) -> str:
+    """The text of ``path`` (or standard input for "-"), at most MAX_INPUT of it, cut at the end of a line; past
+    the bound, standard error says so (standard output keeps its form, JSON included)."""
+    name = "standard input" if path == "-" else path
     if path == "-":
         if stdin.isatty():
             print("Reading a transcript or bounce from standard input; end it with Ctrl-D.", file=sys.stderr)
-        return stdin.read()
-    if os.path.isdir(path):
-        raise UsageError(f"{path} is a directory, not a file")
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+        text = stdin.read(MAX_INPUT + 1)
+    else:
+        if os.path.isdir(path):
+            raise UsageError(f"{path} is a directory, not a file")
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_INPUT + 1).decode("utf-8", "replace")
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    if len(text) <= MAX_INPUT:
+        return text
+    text = text[:MAX_INPUT]
+    end = text.rfind("\n")
+    text = text[: end + 1] if end > 0 else text
+    print(
+        f"smtpshell explain: only the first {len(text):,} characters of {name} were read "
+        f"(at most {MAX_INPUT // 1024} KiB, cut at a line end).",
+        file=sys.stderr,
+    )
+    return text
 
 
 def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
@@ -156,7 +177,7 @@ def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
         word = topic.split()[0] if topic.split() else ""
         if word.upper() in COMMANDS:
             report["command"] = {"value": word.upper(), "known": True}
-        elif not word[:1].isdigit() and not _TOPIC_LIKE.match(word) and "\n" not in topic.strip():
+        elif not is_ascii_digits(word[:1]) and not _TOPIC_LIKE.match(word) and "\n" not in topic.strip():
             info = knowledge.keyword(word) or (knowledge.keyword(word.partition("=")[0] + "=") if "=" in word else None)
             if info is not None or " " not in topic.strip():
                 report["keyword"] = {"value": word, "known": info is not None}
@@ -182,10 +203,21 @@ def _width(choice: int | None, stream: TextIO) -> int:
     return 80
 
 
+# Candidates for escaping in JSON written with ensure_ascii off: anything but printable ASCII and the line feeds
+# of the indentation; visible() decides which of them a terminal would obey.
+_NOT_PLAIN_ASCII = re.compile("[^\n -~]")
+
+
 def _dump(data: Any, stream: TextIO) -> None:
+    """JSON that keeps "café" readable but writes every control character (C1, DEL, bidi overrides: the JSON
+    encoder escapes only C0) as a \\u escape, so what a server wrote cannot drive the terminal."""
     import json
 
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from smtpshell.proto.visible_text import visible
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = _NOT_PLAIN_ASCII.sub(lambda m: m[0] if visible(m[0]) == m[0] else json.dumps(m[0])[1:-1], text)
+    stream.write(text + "\n")
 
 
 def _explain_topic(topic: str, options: dict[str, Any], out: TextIO) -> int:

@@ -57,7 +57,12 @@ META_COMMANDS: dict[str, MetaCommand] = {
             '/dns [on|off] | /dns set NAME TYPE "VALUE" | /dns del NAME [TYPE]',
             "the sandbox's DNS zone for the authentication lab (SPF, DKIM, DMARC): show, edit, switch on or off",
         ),
-        MetaCommand("mailbox", "/mailbox [N]", "show the messages the sandbox captured (or message N)", "number"),
+        MetaCommand(
+            "mailbox",
+            "/mailbox [N [FILE]]",
+            "show the messages the sandbox captured (or message N; with FILE, save it whole)",
+            "number",
+        ),
         MetaCommand("server", "/server", "show the sandbox's side: each reply and the rule that produced it"),
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
+from smtpshell.proto.visible_text import visible_lines
 from smtpshell.session.target import ConnectRequest, Target, TargetError, parse_host_port, remote_target
 from smtpshell.startup import collector_paused
 
@@ -148,7 +149,7 @@ def _main(argv: Sequence[str]) -> int:
         named = target_from(options, command)
         policy = _sandbox_policy(options.fault) if named is not None and named.kind == "sandbox" else None
     except (TargetError, ValueError) as error:  # a FaultError is a ValueError
-        print(f"smtpshell: {error}", file=sys.stderr)
+        print(visible_lines(f"smtpshell: {error}"), file=sys.stderr)
         return 2
     options.class_password = None
     if options.student is not None:
@@ -203,10 +204,10 @@ def choose_mx_target(
         result = asyncio.run(look_up(options.mx, options.nameserver))
     except ClientError as error:
         detail = f"\n  ({error.detail})" if error.detail else ""
-        print(f"smtpshell: {error.headline}.\n{error.advice}{detail}", file=stderr)
+        print(visible_lines(f"smtpshell: {error.headline}.\n{error.advice}{detail}"), file=stderr)
         return 1
     choice = MXChoice(result, request)
-    print(choice.heading(), *choice.rows(), sep="\n", file=stdout)
+    print(visible_lines("\n".join([choice.heading(), *choice.rows()])), file=stdout)  # a domain is anyone's text
     count = len(result.hosts)
     if not stdin.isatty():
         print(
@@ -226,7 +227,7 @@ def choose_mx_target(
         try:
             return choice.pick(answer.strip() or "1"), choice
         except TargetError as error:
-            print(f"  {error}.", file=stdout)
+            print(visible_lines(f"  {error}."), file=stdout)
 
 
 def _engine(

@@ -26,6 +26,7 @@ from smtpshell.classroom.feed import ClassFeed, FeedEvent, printable
 from smtpshell.classroom.server import ClassSandbox
 from smtpshell.proto.events import Message
 from smtpshell.proto.faults import FaultError
+from smtpshell.proto.grammar import is_ascii_digits
 
 API_VERSION = 1
 FEED_QUEUE = 20_000  # events a slow WebSocket reader may fall behind by before it is dropped (it can reconnect)
@@ -298,13 +299,13 @@ class ClassChannel:
         if isinstance(access, web.Response):
             return access
         text = request.match_info["session"]
-        summary = self.feed.sessions.get(int(text)) if text.isdigit() else None
+        summary = self.feed.sessions.get(int(text)) if is_ascii_digits(text) else None
         if summary is None:
             return _error(404, f"no session {printable(text, 20)} (sessions are numbered from 1; old ones are dropped)")
         if not access.may_read_session(summary.session, summary.student):
             return _error(403, "this session is not yours")
         after = request.query.get("after", "0")
-        since = int(after) if after.isdigit() else 0
+        since = int(after) if is_ascii_digits(after) else 0
         events = [event.to_json() for event in summary.events if event.seq > since]
         return web.json_response({**summary.to_json(), "events": events})
 

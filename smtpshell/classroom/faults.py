@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from smtpshell.proto.faults import FaultError, FaultPlan, FaultRule, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 
 GreylistKey = Literal["address", "helo", "student"]
 GREYLIST_KEYS: tuple[GreylistKey, ...] = ("address", "helo", "student")
@@ -49,7 +50,7 @@ def parse_specs(specs: list[str]) -> list[FaultRule]:
         text, _, times = spec.partition(" times=")
         rule = preset_rule(text.strip())
         if times:
-            if not times.strip().isdigit() or int(times) < 1:
+            if not is_ascii_digits(times.strip()) or int(times) < 1:
                 raise FaultError(f"{spec!r}: write SPEC times=N with N a whole number from 1 (greylist times=2)")
             rule.times = int(times)
         rules.append(rule)

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from smtpshell.proto.grammar import is_ascii_digits
+
 # A student's name becomes a mailbox's local part, an AUTH user and a Maildir folder: keep it to what is safe in all.
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 MAX_CLASS = 999
@@ -106,7 +108,7 @@ def parse_roster(text: str, origin: str = "roster", reserved: frozenset[str] = f
 
 def load_roster(spec: str, reserved: frozenset[str] = frozenset()) -> Roster:
     """``--class N`` or ``--class FILE``."""
-    if spec.isdigit():
+    if is_ascii_digits(spec):
         return numbered_roster(int(spec))
     path = Path(spec).expanduser()
     try:

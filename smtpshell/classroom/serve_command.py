@@ -25,6 +25,7 @@ from smtpshell.net.connection_limits import DEFAULT_MAX_PER_ADDRESS
 from smtpshell.net.event_loop import run_server as run
 from smtpshell.net.sandbox import Sandbox, SandboxError
 from smtpshell.proto.faults import FaultError
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
 
 CLASS_EPILOG = """
@@ -187,7 +188,7 @@ def _roster(args: argparse.Namespace, policy: SandboxPolicy) -> Roster | None:
 def _passwords_path(args: argparse.Namespace) -> Path:
     if args.passwords is not None:
         return Path(args.passwords).expanduser()
-    if args.roster.isdigit():
+    if is_ascii_digits(args.roster):
         return Path("class-passwords.txt")
     return Path(args.roster + ".passwords").expanduser()
 

@@ -186,7 +186,7 @@ def _check_spf(report: DomainReport, result: dict[str, Any]) -> None:
         error = str(result.get("error", ""))
         lookups = result.get("dns_lookups")
         if lookups is None:
-            found = re.search(r"requires (\d+)/10", error)
+            found = re.search(r"requires ([0-9]+)/10", error)
             lookups = int(found[1]) if found else None
             report.spf_lookups = lookups
         if lookups is not None and lookups > SPF_LOOKUP_LIMIT:

@@ -41,7 +41,7 @@ def result_rows(text: str) -> list[tuple[str, str]]:
     unfolded = " ".join(line.strip() for line in text.strip().splitlines())
     if unfolded.lower().startswith("arc-authentication-results"):
         unfolded = "Authentication-Results" + unfolded[len("arc-authentication-results") :]
-        unfolded = re.sub(r":\s*i=\d+\s*;", ":", unfolded, count=1)
+        unfolded = re.sub(r":\s*i=[0-9]+\s*;", ":", unfolded, count=1)
     try:
         header = authres.AuthenticationResultsHeader.parse(unfolded)
     except Exception:  # authres raises its own SyntaxError and others for text that is not a valid field

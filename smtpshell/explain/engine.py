@@ -20,7 +20,7 @@ from smtpshell.explain.model import Explanation
 from smtpshell.explain.situations import find_situation
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, EnhancedStatus, Reply
 
 PSEUDO_NAMES = {
@@ -92,7 +92,7 @@ def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state:
                 f"You used {name}, but the server did not list {param.keyword} in its EHLO reply: use a "
                 "parameter only when its keyword is advertised."
             )
-        elif name == "SIZE" and value and value.isdigit() and state is not None:
+        elif name == "SIZE" and value and is_ascii_digits(value) and state is not None:
             limit = state.size_limit()
             if limit is not None and int(value) > limit:
                 notes.append(
@@ -208,7 +208,15 @@ def explain_reply(
             "line after it names one extension the server supports, with its parameters."
         )
     decoded = None
-    if code == 334:
+    unasked_334 = code == 334 and verb not in (None, "AUTH", AUTH_RESPONSE)
+    if unasked_334:  # a "login prompt" after MAIL or the like: decoding it would invite a password
+        headline = "A login prompt nobody asked for"
+        meaning = [
+            f"334 asks for the next step of a login, but no AUTH exchange is under way: you sent "
+            f"{describe_command(verb or '')}, which never gets 334 (RFC 4954 §4). The server is broken or "
+            "hostile: do not send credentials in answer to it. The shell takes your next line as a command."
+        ]
+    elif code == 334:
         decoded, challenge_meaning = _challenge(reply, verb, command, state)
         meaning.append(challenge_meaning)
     retry = base_retry = info.retry if info else unknown_code_retry(code)
@@ -227,6 +235,8 @@ def explain_reply(
     steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
     if leads and not (situation and situation.next):
         steps = []  # the basic code's generic steps ("too many recipients?") would mislead; the detail's advice leads
+    if unasked_334:
+        steps = ["Send RSET or QUIT; if the server keeps doing this, use another one."]
     if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
         steps = []  # a success's generic "carry on" is said better by the commands that make sense now
     if pattern is not None and pattern.trust_text and not (situation and situation.next):

@@ -15,12 +15,12 @@ from smtpshell.explain.ehlo_reading import format_size, read_keyword, unknown_ke
 from smtpshell.explain.engine import CLASS_RETRY, describe_command, explain_reply, pattern_text, permanent_only_retry
 from smtpshell.explain.model import Explanation
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import BASIC_CODES, EnhancedStatus, Reply
 
-_REPLY_LINE = re.compile(r"^(\d{3})([ -]?)(.*)$")
-_ENHANCED = re.compile(r"^([245Xx])\.(\d{1,3})\.(\d{1,3})(?:\s+(.*))?$", re.DOTALL)
-_SUBJECT = re.compile(r"^([245Xx])\.(\d{1,3})(?:\.[xX])?$")
+_REPLY_LINE = re.compile(r"^([0-9]{3})([ -]?)(.*)$")
+_ENHANCED = re.compile(r"^([245Xx])\.([0-9]{1,3})\.([0-9]{1,3})(?:\s+(.*))?$", re.DOTALL)
+_SUBJECT = re.compile(r"^([245Xx])\.([0-9]{1,3})(?:\.[xX])?$")
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_=-]*$")
 
 HOW_TO = (
@@ -32,7 +32,7 @@ HOW_TO = (
 def lower_first(text: str) -> str:
     """The text with its first letter in lower case, unless the first word is an acronym (UTF-8, TLS, SMTP)."""
     first = text.split(" ", 1)[0]
-    if len(first) > 1 and (first[1].isupper() or first[1].isdigit() or first[1] == "-"):
+    if len(first) > 1 and (first[1].isupper() or first[1] in "0123456789" or first[1] == "-"):
         return text
     return text[:1].lower() + text[1:]
 
@@ -126,7 +126,7 @@ def explain_enhanced(key: str, text: str = "") -> Explanation:
     klass_char, subject, detail_number = key.split(".")
     generic = f"X.{int(subject)}.{int(detail_number)}"
     detail = knowledge.enhanced_code(generic)
-    klass = int(klass_char) if klass_char.isdigit() else None
+    klass = int(klass_char) if is_ascii_digits(klass_char) else None
     status = EnhancedStatus(klass or 5, int(subject), int(detail_number))
     anatomy = enhanced_anatomy(status)
     if klass is None:
@@ -294,7 +294,7 @@ def _argument_rows(verb: str, argument: str) -> list[tuple[str, str]]:
         param = known.get(name)
         if param is None:
             rows.append((name, f"not a {verb} parameter this shell knows"))
-        elif name == "SIZE" and value and value.isdigit():
+        elif name == "SIZE" and value and is_ascii_digits(value):
             rows.append((f"SIZE={value}", f"the message will be {int(value):,} octets ({format_size(int(value))})"))
         else:
             rows.append((f"{name}={value}" if value else name, param.summary))

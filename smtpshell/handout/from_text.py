@@ -21,7 +21,7 @@ EXPECTED_FORMATS = (
 )
 
 # smtpshell's own time column ("14:48:32.960 TLS "): shown on screen, noise on a handout.
-_STAMP = re.compile(r"^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)? (?:(TLS)|   ) ?")
+_STAMP = re.compile(r"^[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)? (?:(TLS)|   ) ?")
 _HEADER = re.compile(r"^# (smtpshell transcript|columns):")
 
 

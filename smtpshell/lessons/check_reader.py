@@ -11,10 +11,11 @@ import re
 from smtpshell.lessons.model import SPECIAL_SENT, DeliveryCheck, ExchangeCheck
 from smtpshell.lessons.table_reader import TableReader
 from smtpshell.proto.commands import COMMANDS, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
 
 _CODE_PATTERN = re.compile(r"^[2-5][0-9x][0-9x]$")
-_ENHANCED = re.compile(r"^([245X])\.(\d{1,3})\.(\d{1,3})$")
+_ENHANCED = re.compile(r"^([245X])\.([0-9]{1,3})\.([0-9]{1,3})$")
 
 
 def read_expect(r: TableReader) -> ExchangeCheck | None:
@@ -69,7 +70,7 @@ def _codes(r: TableReader) -> list[str]:
     codes: list[str] = []
     for item in items:
         text = str(item).strip().lower() if isinstance(item, int | str) and not isinstance(item, bool) else ""
-        if text.isdigit():
+        if is_ascii_digits(text):
             if int(text) not in BASIC_CODES:
                 r.error(
                     "code",

@@ -41,6 +41,7 @@ from smtpshell.net.tls_info import (
 )
 from smtpshell.proto.client_state import DATA_END, GREETING
 from smtpshell.proto.errors import LocalProtocolError, RemoteProtocolError
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.reply_parser import MAX_REPLY_LINE, ReplyParser
 from smtpshell.proto.timeouts import DATA_BLOCK_TIMEOUT, ClientTimeout, reply_timeout
@@ -102,7 +103,7 @@ def split_host_port(text: str, default_port: int = 25) -> tuple[str, int]:
         raise ValueError(f"{text!r}: the host name is missing")
     if not port_text:
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not is_ascii_digits(port_text) or not 0 < int(port_text) < 65536:
         raise ValueError(f"{text!r}: the port must be a number from 1 to 65535")
     return host, int(port_text)
 

@@ -43,7 +43,7 @@ STAGE_EXIT: dict[str, int] = {
 HIGHLIGHTED = ("PIPELINING", "CHUNKING", "SMTPUTF8", "DSN", "ENHANCEDSTATUSCODES", "8BITMIME")
 
 MIB = 1024 * 1024
-_ENHANCED = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+_ENHANCED = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}")
 
 
 @dataclass

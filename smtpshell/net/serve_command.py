@@ -25,7 +25,9 @@ from smtpshell.net.sandbox import (
 )
 from smtpshell.net.server_log import LogEntry, SessionClosed
 from smtpshell.proto.faults import FaultError, FaultRule, load_fault_file, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.visible_text import visible
 
 MIB = 1024 * 1024
 DEFAULT_PORT = 2525  # the real SMTP port, 25, needs administrator rights; 2525 is the usual stand-in
@@ -51,10 +53,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not is_ascii_digits(text):  # int() also reads " 25", "2_5" and other scripts' digits
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    value = int(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535; 0 picks a free one)")
     return value
@@ -70,10 +71,7 @@ def _user(text: str) -> tuple[str, str]:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if is_ascii_digits(text) else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1")
     return value
@@ -199,7 +197,7 @@ def main(argv: list[str]) -> int:
     try:
         policy = build_policy(args)
     except FaultError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 2
     try:
         sandbox = Sandbox(
@@ -213,7 +211,8 @@ def main(argv: list[str]) -> int:
             mailbox_memory=args.mailbox_memory * MIB,
         )
     except OSError as error:
-        print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
+        why = error.strerror or error
+        print(visible(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {why}"), file=sys.stderr)
         return 2
     try:
         return run_server(_serve(sandbox))
@@ -233,7 +232,7 @@ async def _serve(sandbox: Sandbox) -> int:
     try:
         await sandbox.start()
     except SandboxError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 1
     sandbox.log.subscribe(_print_session)
     for line in describe(sandbox):
@@ -271,7 +270,7 @@ def describe(sandbox: Sandbox) -> list[str]:
     lines.append(limits_line(sandbox))
     lines.append(f"  try: telnet {host} {sandbox.port}   or   swaks --server {host}:{sandbox.port} --to bob@{domain}")
     lines.append("Press Ctrl-C to stop.")
-    return lines
+    return [visible(line) for line in lines]  # a path, a user name or a fault is text a terminal must not obey
 
 
 def limits_line(sandbox: Sandbox) -> str:

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from smtpshell.net.addresses import address_literal
+from smtpshell.proto.grammar import is_ascii_digits
 
 __all__ = ["HandshakeFacts", "OCSPStaple", "handshake_facts", "read_ocsp_staple"]
 
@@ -171,7 +172,7 @@ def _code(reader: Any) -> int | None:
             return None
         if len(line) < 4 or line[3:4] != b"-":
             head = line[:3]
-            return int(head) if head.isdigit() else None
+            return int(head) if is_ascii_digits(head.decode("latin-1")) else None
 
 
 def _handshake(sock: socket.socket, sni: str | None, tls_version: str | None, deadline: float) -> HandshakeFacts:

@@ -47,7 +47,11 @@ class ReplySpec:
                 raise FaultError(f"reply {text!r}: {enhanced!r} is not an enhanced code such as 4.7.1")
             if enhanced[0] != str(code)[0]:
                 raise FaultError(f"reply {text!r}: enhanced code {enhanced} has a different class than {code}")
-        return cls(code, enhanced, " ".join(rest) or "fault injected")
+        reason = " ".join(rest) or "fault injected"
+        # A line break would forge a second reply; a control character would reach a telnet user's terminal.
+        if not all(char == "\t" or char.isprintable() for char in reason):
+            raise FaultError(f"reply {text!r}: its text must be one line of printable text")
+        return cls(code, enhanced, reason)
 
 
 @dataclass

@@ -4,19 +4,23 @@ for the sandbox's log alike; only the mechanism name stays, since it is no secre
 
 from __future__ import annotations
 
-from smtpshell.proto.grammar import split_command
-
 HIDDEN = "[credentials hidden]"
+
+
+def auth_arguments(line: str) -> list[str] | None:
+    """The words after AUTH, or None when ``line`` is not an AUTH command. Split on any white space, as servers
+    such as Postfix read a command: a tab after AUTH must not slip credentials past the guard or into a record."""
+    words = line.split()
+    return words[1:] if words and words[0].upper() == "AUTH" else None
 
 
 def redact_command(line: str, *, auth_response: bool = False) -> str:
     """The line as it may be shown or logged: ``AUTH PLAIN [credentials hidden]``; an AUTH response is HIDDEN."""
     if auth_response:
         return HIDDEN
-    parsed = split_command(line)
-    if parsed.verb != "AUTH":
+    words = auth_arguments(line)
+    if words is None:
         return line
-    words = parsed.argument.split()
     if len(words) <= 1:
         return line.strip()
     return f"AUTH {words[0]} {HIDDEN}"

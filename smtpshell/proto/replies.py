@@ -10,6 +10,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from smtpshell.proto.visible_text import visible
+
 # RFC 5321 §4.2.1: the first digit says how the command went, the second what the reply is about.
 FIRST_DIGIT: dict[int, str] = {
     2: "positive completion: the command succeeded",
@@ -107,7 +109,7 @@ ENHANCED_CODES: dict[str, str] = {
 
 # RFC 3463 §2: class.subject.detail at the start of a reply line's text, then a space or the end of the line. The
 # one pattern for it: the reply parser and the transcript lexer both match with it.
-ENHANCED_CODE = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+ENHANCED_CODE = re.compile(r"([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$)")
 
 
 @dataclass(frozen=True, order=True)
@@ -179,9 +181,11 @@ class Reply:
         return [f"{self.code}{' ' if i == last else '-'}{line}".rstrip() for i, line in enumerate(self.lines)]
 
     def to_bytes(self) -> bytes:
+        # visible(): a CR or LF in any text (a lesson's full name, a reason) must not end the line and forge a
+        # second reply, nor a control character reach a telnet user's terminal; it is a no-op on printable text.
         if len(self.lines) == 1:  # most replies: skip the list building, it is on the server's hot path
-            return f"{self.code} {self.lines[0]}".rstrip().encode("utf-8", "surrogateescape") + b"\r\n"
-        return "".join(line + "\r\n" for line in self.wire_lines()).encode("utf-8", "surrogateescape")
+            return visible(f"{self.code} {self.lines[0]}".rstrip()).encode("utf-8", "surrogateescape") + b"\r\n"
+        return "".join(visible(line) + "\r\n" for line in self.wire_lines()).encode("utf-8", "surrogateescape")
 
     def __str__(self) -> str:
         return "\n".join(self.wire_lines())

@@ -46,7 +46,7 @@ class ScriptOutcome:
             self.fail(record.text.rstrip("."))
 
     def _exchange(self, exchange: Exchange) -> None:
-        what = "the greeting" if exchange.kind == "greeting" else exchange.command  # AUTH secrets are redacted
+        what = "the greeting" if exchange.kind == "greeting" else _short(exchange.command)  # AUTH secrets redacted
         if exchange.command == UNPROMPTED:
             self.unsolicited += 1
             what = "a reply nobody asked for"
@@ -64,6 +64,9 @@ class ScriptOutcome:
         self.fail(f"{what}: {reply.code}" + (f" {reply.enhanced}" if reply.enhanced else ""))
 
     def fail(self, what: str) -> None:
+        if self.failures and self.failures[-1][0] == self.line and self.failures[-1][1].endswith(": no reply"):
+            self.failures[-1] = (self.line, f"{self.failures[-1][1]}: {what}")  # the why of that missing reply
+            return
         self.failures.append((self.line, what))
 
     def summary(self) -> str:
@@ -77,9 +80,15 @@ class ScriptOutcome:
         if not self.failures:
             return text + "; nothing failed"
         failed = [
-            f"{'the start' if number == GREETING_LINE else f'line {number}'} ({what})" for number, what in self.failures
+            f"{'the start' if number == GREETING_LINE else f'line {number}'} ({_short(what, 240)})"
+            for number, what in self.failures
         ]
         return visible(text + "; failed: " + ", ".join(failed))
+
+
+def _short(command: str, room: int = 60) -> str:
+    """A command as the one-line summary names it: a line of 100,000 octets must not make the summary as long."""
+    return command if len(command) <= room else command[: room - 1] + "…"
 
 
 def _lines(source: Iterable[str]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from smtpshell.meta_table import META_COMMANDS, META_PREFIX, ArgKind
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS, SANDBOX_EXTENSIONS, Command, Param, lookup
 from smtpshell.proto.faults import PRESETS
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
 from smtpshell.session import vendor_commands
@@ -303,8 +304,8 @@ def _topics(word: str, state: ClientState) -> list[tuple[str, str, str]]:
     if re.match(r"[245]\.", word):
         klass = word[0]
         return [(f"{klass}{g[1:]}", f"{klass}{g[1:]}", meaning) for g, meaning in ENHANCED_CODES.items()]
-    codes = _code_topics() if not word or word[0].isdigit() else []
-    words = _verb_topics() + _keyword_topics(tuple(state.extensions)) if not word[:1].isdigit() else []
+    codes = _code_topics() if not word or is_ascii_digits(word[0]) else []
+    words = _verb_topics() + _keyword_topics(tuple(state.extensions)) if not is_ascii_digits(word[:1]) else []
     return codes + words  # _offer keeps the first of each: a verb that is also a keyword (AUTH) stays a verb
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from smtpshell.meta_table import META_PREFIX, ArgKind, lookup_meta
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import Command, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session.vendor_commands import VERBS as VENDOR_VERBS
 from smtpshell.session.vendor_commands import VendorAttribute, suggest_attribute
 
@@ -194,7 +195,7 @@ def _suggest_argument(command: Command, rest: str) -> list[Suggestion]:
     if kind == "topic":
         return [HelpTopic(words[0])] if len(words) == 1 else []
     if kind == "chunk":
-        return [BdatLast(words[1])] if len(words) == 2 and words[0].isdigit() else []
+        return [BdatLast(words[1])] if len(words) == 2 and is_ascii_digits(words[0]) else []
     if kind == "word" and len(words) == 1:
         return [ArgumentExample(command.verb, words[0])]
     return []

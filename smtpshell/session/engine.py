@@ -21,7 +21,7 @@ from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.paths import data_dir as default_data_dir
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.errors import LocalProtocolError
-from smtpshell.proto.grammar import split_command
+from smtpshell.proto.grammar import is_ascii_digits, split_command
 from smtpshell.proto.redaction import HIDDEN, redact_command
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.visible_text import visible_data
@@ -513,7 +513,7 @@ class ShellEngine:
             await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
             return
         bdat = split_command(line)
-        if bdat.verb == "BDAT" and bdat.argument.split()[:1] and bdat.argument.split()[0].isdigit():
+        if bdat.verb == "BDAT" and bdat.argument.split()[:1] and is_ascii_digits(bdat.argument.split()[0]):
             self.bdat_command = (line, int(bdat.argument.split()[0]))
             self.mode = "data"
             self.notice(

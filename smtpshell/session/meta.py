@@ -18,10 +18,12 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session import lab_commands, mx_choice, state_text
 from smtpshell.session.demo_run import DemoRun, DemoSettings, run_all
 from smtpshell.session.envelope_text import envelope_commands
 from smtpshell.session.lesson_port import UNAVAILABLE
+from smtpshell.session.message_preview import left_out_note, message_preview
 from smtpshell.session.records import Notice
 from smtpshell.session.replay import ScriptError, read_demo
 from smtpshell.session.target import (
@@ -262,7 +264,7 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
         return
     messages = engine.mailbox()
     if args:
-        if not args[0].isdigit() or not 1 <= int(args[0]) <= len(messages):
+        if not is_ascii_digits(args[0]) or not 1 <= int(args[0]) <= len(messages):
             _usage(
                 engine,
                 "mailbox",
@@ -270,7 +272,11 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
             )
             return
         message = messages[int(args[0]) - 1]
-        content = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
+        if len(args) > 1:
+            _save_message(engine, args[0], message.content, Path(" ".join(args[1:])).expanduser())
+            return
+        content, left = message_preview(message.content)  # a 10 MiB message must not freeze the front end
+        content += f"\n{left_out_note(left)}; /mailbox {args[0]} FILE saves it whole" if left else ""
         envelope = message.envelope
         head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
         content += lab_commands.results_explained(message.content)
@@ -291,10 +297,21 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
     engine.notice("info", f"The sandbox holds {len(messages)} message(s); /mailbox N shows one:", "\n".join(rows))
 
 
+def _save_message(engine: ShellEngine, number: str, content: bytes, path: Path) -> None:
+    """The whole message, octet for octet as the sandbox stored it (CRLF line ends), as an .eml file."""
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        engine.notice("error", f"Could not save message {number} to {path}: {error.strerror or error}.")
+        return
+    engine.notice("info", f"Saved message {number} ({len(content):,} octets) to {path}.")
+
+
 def _subject(content: bytes) -> str:
     for raw in content.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
         if raw.lower().startswith(b"subject:"):
-            return raw[8:].decode("utf-8", "replace").strip()
+            subject = raw[8:].decode("utf-8", "replace").strip()
+            return subject if len(subject) <= 80 else subject[:79] + "…"
     return "(no subject)"
 
 

@@ -5,6 +5,7 @@ saved transcripts (proto/redaction.py, shared with the sandbox's log) and droppe
 from __future__ import annotations
 
 from smtpshell.proto.grammar import split_command
+from smtpshell.proto.redaction import auth_arguments
 
 
 def history_line(line: str, *, auth_response: bool = False) -> str | None:
@@ -15,10 +16,9 @@ def history_line(line: str, *, auth_response: bool = False) -> str | None:
     """
     if auth_response or not line.strip():
         return None
-    parsed = split_command(line)
-    if parsed.verb == "AUTH":
-        words = parsed.argument.split()
+    words = auth_arguments(line)
+    if words is not None:
         return f"AUTH {words[0]}" if words else "AUTH"
-    if parsed.verb == "/AUTH":  # the helper takes no password on its line; anything past USER is dropped
+    if split_command(line).verb == "/AUTH":  # the helper takes no password on its line; anything past USER is dropped
         return " ".join(line.split()[:3])
     return line

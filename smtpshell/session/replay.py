@@ -29,8 +29,8 @@ DIRECTIVES = {
 StepKind = Literal["send", "note", "pause", "explain"]
 
 # The columns /save writes before each line ("14:48:32.960 TLS C: ") and the speaker prefixes of other logs.
-_STAMP = r"(?:\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s+(?:TLS\s+)?)?"
-_SERVER_LINE = re.compile(rf"^{_STAMP}S: ?\d{{3}}(?:[ -]|$)")
+_STAMP = r"(?:[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?\s+(?:TLS\s+)?)?"
+_SERVER_LINE = re.compile(rf"^{_STAMP}S: ?[0-9]{{3}}(?:[ -]|$)")
 _CLIENT_LINE = re.compile(rf"^{_STAMP}C: ?(.*)$")
 _DIRECTIVE_LIKE = re.compile(r"^[a-z]+$")
 

@@ -15,6 +15,7 @@ import ipaddress
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.grammar import split_command
 from smtpshell.proto.phases import Refusal, refusal
+from smtpshell.proto.redaction import auth_arguments
 
 _FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}
 
@@ -100,10 +101,9 @@ def carries_credentials(line: str, state: ClientState, *, auth_response: bool) -
     """Whether ``line`` would put a user name, password or token on the wire readable by anyone who decodes it."""
     if auth_response:  # an answer to a 334: the mechanism under way decides
         return (state.auth_mechanism or "").upper() in SECRET_IN_THE_CLEAR and line.strip() != "*"
-    command = split_command(line)
-    words = command.argument.split()
+    words = auth_arguments(line)
     # AUTH mechanism initial-response (RFC 4954 §4): "=" stands for an empty one.
-    return command.verb == "AUTH" and len(words) >= 2 and words[0].upper() in SECRET_IN_THE_CLEAR and words[1] != "="
+    return words is not None and len(words) >= 2 and words[0].upper() in SECRET_IN_THE_CLEAR and words[1] != "="
 
 
 def plaintext_credentials_warning(

@@ -15,6 +15,7 @@ from smtpshell.net.client import split_host_port
 from smtpshell.net.connect_options import ConnectOptions, OptionError, TLSMode, check_options, options_from, word_parser
 
 __all__ = ["ConnectOptions", "ConnectRequest", "TLSMode", "Target", "TargetError", "parse_connect_request"]
+from smtpshell.proto.grammar import is_ascii_digits
 
 TargetKind = Literal["sandbox", "remote"]
 
@@ -109,7 +110,7 @@ class ConnectRequest:
 def is_choice(word: str) -> bool:
     """``2`` or ``2:587``: a number from a list of hosts (no host name is all digits)."""
     number, _, port = word.partition(":")
-    return number.isdigit() and (not port or port.isdigit())
+    return is_ascii_digits(number) and (not port or is_ascii_digits(port))
 
 
 def parse_connect_request(words: list[str]) -> ConnectRequest:

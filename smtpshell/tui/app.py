@@ -24,6 +24,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, OptionList
 
 from smtpshell.meta_table import META_PREFIX, MetaCommand
+from smtpshell.proto.visible_text import visible, visible_lines
 from smtpshell.session.lab_commands import take_composer_text
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
@@ -301,10 +302,12 @@ class SMTPShellApp(App[int]):
         if isinstance(record, Exchange | ConnectionChange):
             self.query_one(StatusBar).update_state(self._target_label(), self.engine.state, self.engine.connected)
         if isinstance(record, Notice) and record.level == "error":
-            self.notify(record.detail or record.text, title=record.text, severity="error", timeout=8)
+            self.notify(
+                visible_lines(record.detail or record.text), title=visible(record.text), severity="error", timeout=8
+            )
         elif isinstance(record, ConnectionChange) and record.event == "disconnected" and self._unexpected(record):
             self.notify(
-                record.detail or "The server closed the connection.",
+                visible_lines(record.detail or "The server closed the connection."),
                 title="Disconnected",
                 severity="warning",
                 timeout=8,

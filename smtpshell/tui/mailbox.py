@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
 from smtpshell.proto.visible_text import visible, visible_lines
+from smtpshell.session.message_preview import PREVIEW_OCTETS, left_out_note, message_preview
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -86,12 +87,19 @@ def render_body(message: Message) -> Content:
     if not text:
         raw = message.content.split(b"\r\n\r\n", 1)
         text = raw[1].decode("utf-8", "replace") if len(raw) > 1 else "(no body)"
-    return Content(visible_lines(str(text)))
+    return Content(visible_lines(_bounded(str(text))))
 
 
 def render_raw(message: Message) -> Content:
-    text = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Content(visible_lines(text))
+    text, left = message_preview(message.content)  # a 10 MiB message must not freeze the screen
+    return Content(visible_lines(text + (f"\n{left_out_note(left)}" if left else "")))
+
+
+def _bounded(text: str) -> str:
+    """A decoded body cut to the preview's size, with the note saying how much is not shown."""
+    if len(text) <= PREVIEW_OCTETS:
+        return text
+    return text[:PREVIEW_OCTETS] + f"\n{left_out_note(len(text) - PREVIEW_OCTETS)}"
 
 
 def summary(message: Message) -> str:

@@ -16,7 +16,7 @@ from smtpshell.tui.inline_markup import inline_markup
 
 WRAPPED = 60  # lesson files wrap near 100 columns: a line ending before this one was ended on purpose
 INDENT = "   "
-_ITEM = re.compile(r"(?P<mark>[*-]|\d+[.)]) ")
+_ITEM = re.compile(r"(?P<mark>[*-]|[0-9]+[.)]) ")
 _TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
 _OWN_LINE = ("C:", "S:", ">", "|")  # transcript lines, quotes and table rows never join another line
 

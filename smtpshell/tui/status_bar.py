@@ -10,15 +10,17 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.visible_text import visible
 
 SEPARATOR = Content(" │ ").stylize("$text-muted")
 
 
 def _field(label: str, value: str, style: str) -> Content:
-    return Content.assemble((label + " ", "$text-muted"), (value, style))
+    return Content.assemble((label + " ", "$text-muted"), (visible(value), style))
 
 
 def render_status(target: str, state: ClientState, connected: bool, busy: str = "") -> Content:
+    target = visible(target)  # a host name, like the envelope, is text the terminal must not obey
     if connected:
         where = Content(target).stylize("bold $text-success")
     else:

@@ -25,6 +25,7 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from smtpshell.paths import HOME_VARIABLE
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.web.command import is_loopback
 from smtpshell.web.page import full_page, terminal_page
 
@@ -68,7 +69,7 @@ class ShellWebServer:
                 text=full_page(self.settings.title, self.settings.max_tabs), content_type="text/html", status=503
             )
         size = request.query.get("fontsize", "16")
-        font_size = int(size) if size.isdigit() and 8 <= int(size) <= 48 else 16
+        font_size = int(size) if is_ascii_digits(size) and 8 <= int(size) <= 48 else 16
         scheme = "wss" if request.secure else "ws"
         page = terminal_page(self.settings.title, "/static/", f"{scheme}://{request.host}/ws", font_size)
         return web.Response(text=page, content_type="text/html")
