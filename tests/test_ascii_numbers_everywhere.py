@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpshell.explain import command as explain_command
+from smtpshell import explain_command
 from smtpshell.explain.engine import explain_reply
 from smtpshell.lessons.catalogue import load_catalogue
 from smtpshell.lessons.loader import LessonFileError, load_lesson_file

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smtpshell.explain import command as explain_command
+from smtpshell import explain_command
 
 LINE = "550 5.7.1 no relay for you\n"
 

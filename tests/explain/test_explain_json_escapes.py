@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 
-from smtpshell.explain import command as explain_command
+from smtpshell import explain_command
 
 HOSTILE = "550 5.7.1 café \x9b2J \x7f \u202e evil \x1b[2J \x07 😀 end\n"
 UNSAFE = ["\x9b", "\x7f", "\u202e", "\x1b", "\x07"]
