@@ -10,12 +10,14 @@ import pytest
 
 from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.session.engine import ShellEngine
+from smtpshell.session.target import Target
 from smtpshell.tui.app import SMTPShellApp
 
 
 @pytest.fixture
 def make_app(smtpshell_home: Path) -> Callable[..., SMTPShellApp]:
-    def make(**options: Any) -> SMTPShellApp:
-        return SMTPShellApp(engine=ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons()), **options)
+    def make(target: Target | None = None, **options: Any) -> SMTPShellApp:
+        engine = ShellEngine(target, data_dir=smtpshell_home, lessons=ShellLessons())
+        return SMTPShellApp(target, engine=engine, **options)
 
     return make
