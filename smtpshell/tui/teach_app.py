@@ -54,13 +54,14 @@ class TeachApp(App[int]):
     TITLE = "smtpshell teach"
     CSS = """
     #sessions { width: 3fr; }
-    #transcript { width: 2fr; border-left: solid $primary; }
-    #status { height: 1; color: $text-muted; }
+    #transcript { width: 2fr; border-left: solid $primary; display: none; }
+    #status { height: auto; max-height: 3; color: $text-muted; }
     """
     BINDINGS = [
         Binding("ctrl+f", "focus_command", "Command"),
         Binding("ctrl+m", "mailbox", "Mailbox of the row", show=False),
         Binding("ctrl+q", "quit", "Quit"),
+        Binding("escape", "close_transcript", "Close", show=False),
     ]
 
     def __init__(self, url: str, token: str) -> None:
@@ -205,16 +206,16 @@ class TeachApp(App[int]):
         number = int(row["session"])
         self.rows[number] = row
         who = row.get("student") or (f"({row['helo']})" if row.get("helo") else "-")
-        texts = [
+        texts = [  # in the order of the table's COLUMNS
             str(number),
             str(who),
-            str(row.get("peer") or ""),
             str(row.get("state") or ""),
-            str(row.get("last_command") or ""),
             str(row.get("last_code") or ""),
             str(row.get("messages") or 0),
             str(row.get("errors") or 0),
+            str(row.get("last_command") or ""),
             self.progress.get(str(row.get("student") or ""), ""),
+            str(row.get("peer") or ""),
         ]
         self.query_one("#sessions", SessionRows).set_row(number, texts)
 
@@ -228,8 +229,7 @@ class TeachApp(App[int]):
     async def follow(self, number: int) -> None:
         assert self.client is not None
         self.followed = number
-        log = self.query_one("#transcript", RichLog)
-        log.clear()
+        log = self._open_transcript()
         try:
             detail = await self.client.session(number)
         except TeacherError as error:
@@ -244,6 +244,17 @@ class TeachApp(App[int]):
             if event.get("kind") == "command":
                 last = str(event["line"])
         self.changed.set()
+
+    def _open_transcript(self) -> RichLog:
+        """The pane beside the table, cleared and shown (until then the table has the whole width)."""
+        log = self.query_one("#transcript", RichLog)
+        log.clear()
+        log.display = True
+        return log
+
+    def action_close_transcript(self) -> None:
+        self.followed = None
+        self.query_one("#transcript", RichLog).display = False
 
     # ---- commands -------------------------------------------------------------------------------------
 
@@ -285,8 +296,7 @@ class TeachApp(App[int]):
                 self._status(f"faults for {where}: {', '.join(specs) or 'none'} (from the next command)")
             elif verb == "mailbox" and len(rest) == 1:
                 box = await self.client.mailbox(rest[0])
-                log = self.query_one("#transcript", RichLog)
-                log.clear()
+                log = self._open_transcript()
                 self.followed = None
                 log.write(Text(f"mailbox of {box['student']}: {len(box['mailbox'])} message(s)", style="bold"))
                 for item in box["mailbox"]:
@@ -299,6 +309,12 @@ class TeachApp(App[int]):
             else:
                 self._status(f"unknown command {verb!r}; {HELP}")
         except TeacherError as error:
+            first = words[1] if verb == "faults" and len(words) > 2 else None
+            if first is not None and first not in self.students and f"unknown fault '{first}'" in str(error):
+                # "faults student31 mailbox-full": a name the class does not have, not a fault to explain
+                names = f"{self.students[0]} … {self.students[-1]}" if self.students else "none"
+                self._status(f"no student {first!r} in this class (its students: {names}), and no fault of that name")
+                return
             self._status(str(error))
 
     def _status(self, text: str) -> None:

@@ -102,3 +102,39 @@ def test_teach_without_a_token_or_a_class_server_says_so(
     server = f"127.0.0.1:{running.server.sandbox.port}"
     assert main(["teach", server, "--token", "wrong"]) == 1
     assert "401" in capsys.readouterr().err
+
+
+async def test_at_80_by_24_every_row_shows_its_code_messages_and_errors(
+    class_server: Callable[..., ClassServerThread],
+) -> None:
+    """A projector's 80×24: the figures a teacher watches are on screen, not scrolled off to the right."""
+    running = class_server(2)
+    port = running.server.sandbox.port
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(80, 24)):
+        await _until(app, lambda: app.feed_ready)
+        client = await asyncio.to_thread(WireClient, port)
+        await asyncio.to_thread(client.reply)
+        await asyncio.to_thread(client.command, "EHLO student02")
+        await asyncio.to_thread(client.command, "RCPT TO:<bob@sandbox.test>")
+        table = app.query_one("#sessions", SessionRows)
+        await _until(app, lambda: any(_cell(app, n, "code") == "503" for n in table.cells))
+        assert table.size.width >= 78  # nothing followed yet: the table has the screen's width
+        header, row = table.render_line(0).text, table.render_line(1).text
+        for column in ("student", "state", "code", "msgs", "errors", "last command"):
+            assert column in header, header
+        assert "student02" in row and "503" in row and "RCPT TO:<bob@sandbox.test>" in row, row
+        assert row.split()[-1] != "503"  # the figures after the code are shown too
+        await asyncio.to_thread(client.command, "QUIT")
+        client.close()
+
+
+async def test_faults_for_a_student_not_in_the_class_says_so(class_server: Callable[..., ClassServerThread]) -> None:
+    running = class_server(2)
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(80, 24)):
+        await _until(app, lambda: app.feed_ready)
+        app.run_command("faults student09 mailbox-full")
+        await _until(app, lambda: bool(app.status_text))
+        assert "no student 'student09' in this class" in app.status_text, app.status_text
+        assert running.server.sandbox.faults.describe()["students"] == {}
