@@ -88,7 +88,7 @@ class TeachApp(App[int]):
         yield Header()
         with Horizontal():
             yield SessionRows(id="sessions")
-            yield RichLog(id="transcript", wrap=True, markup=False, highlight=False)
+            yield RichLog(id="transcript", wrap=True, markup=False, highlight=False, min_width=20)
         yield Static(HELP, id="status", markup=False)
         yield Input(
             placeholder="faults greylist   ·   faults student03 mailbox-full   ·   mailbox student03", id="command"
