@@ -19,7 +19,7 @@ from pathlib import Path
 
 from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults, parse_specs
 from smtpshell.classroom.feed import ClassFeed, FeedEvent, format_event
-from smtpshell.classroom.roster import Roster, RosterError, load_roster, write_passwords
+from smtpshell.classroom.roster import Roster, RosterError, keep_passwords, load_roster, write_passwords
 from smtpshell.net import serve_command as plain
 from smtpshell.net.connection_limits import DEFAULT_MAX_PER_ADDRESS
 from smtpshell.net.event_loop import run_server as run
@@ -105,6 +105,8 @@ def main(argv: list[str]) -> int:
         policy = plain.build_policy(args)
         policy.faults.rules.extend(parse_specs(specs))
         roster = _roster(args, policy)
+        if roster is not None:
+            roster, args.kept_passwords = keep_passwords(roster, _passwords_path(args))
     except (FaultError, RosterError) as error:
         print(f"smtpshell serve: {error}", file=sys.stderr)
         return 2
@@ -283,7 +285,10 @@ def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> 
         path = _passwords_path(args)
         try:
             write_passwords(roster, path, domain)
-            lines.append(f"  generated passwords (shown once; also in {path}, readable by you only):")
+            if getattr(args, "kept_passwords", 0):
+                lines.append(f"  passwords kept from {path} (as handed out before; delete that file for new ones):")
+            else:
+                lines.append(f"  generated passwords (shown once; also in {path}, readable by you only):")
         except OSError as error:
             lines.append(f"  generated passwords (shown once; could not write {path}: {error.strerror or error}):")
         lines += [f"    {s.name}:{s.password}" for s in generated]
