@@ -168,7 +168,9 @@ class ClassLink:
         import aiohttp
 
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
-        if self.student is not None and self._student_token is None:
+        if self.student is not None:
+            # Logged in afresh on every connection: a class server restarted since the last one knows no old token.
+            self._student_token = None
             login = {"student": self.student, "password": self._password}
             try:
                 self._student_token = str((await self._request("POST", "/api/login", None, login))["token"])
