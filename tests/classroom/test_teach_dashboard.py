@@ -138,3 +138,12 @@ async def test_faults_for_a_student_not_in_the_class_says_so(class_server: Calla
         await _until(app, lambda: bool(app.status_text))
         assert "no student 'student09' in this class" in app.status_text, app.status_text
         assert running.server.sandbox.faults.describe()["students"] == {}
+
+
+def test_teach_with_a_wrong_token_says_which_token_to_use(
+    class_server: Callable[..., ClassServerThread], capsys: pytest.CaptureFixture[str]
+) -> None:
+    running = class_server(1)
+    assert main(["teach", f"127.0.0.1:{running.server.sandbox.port}", "--token", "not-the-token"]) == 1
+    err = capsys.readouterr().err
+    assert "not this class server's teacher token" in err and "--teacher-token" in err and "log in" not in err
