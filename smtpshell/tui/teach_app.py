@@ -26,6 +26,7 @@ from smtpshell.tui.teach_rows import SessionRows
 
 HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Tab: the table; Enter on a row follows it)"
 KEEP_LAGS = 50_000
+RECONNECT_PAUSE = 5.0  # seconds between tries at most while the class server is down
 
 
 def _reply_of(event: dict[str, Any]) -> Reply:
@@ -133,9 +134,36 @@ class TeachApp(App[int]):
                 finally:
                     self._in_burst = False
                 self._draw_dirty()  # at once, not behind the app's queue: the rows show what just happened
-        except TeacherError as error:
-            self._status(f"{error} — the class server may have stopped; restart `smtpshell teach` when it is back")
+        except TeacherError:
+            pass
         self.feed_ready = False
+        self._status(f"the class feed ended: the class server stopped or restarted; trying {self.url} again …")
+        self._reconnect()
+
+    @work(exclusive=True, group="reconnect")
+    async def _reconnect(self) -> None:
+        """Wait for the class server to be back, then show its class afresh (a restarted server numbers anew)."""
+        assert self.client is not None
+        pause = 1.0
+        while True:
+            await asyncio.sleep(pause)  # not a busy loop while the server is down
+            pause = min(pause * 2, RECONNECT_PAUSE)
+            try:
+                await self.client.me()
+            except TeacherError as error:
+                if str(error).startswith("401"):
+                    self._status(
+                        "the class server is back with a new teacher token: run `smtpshell teach` again with the "
+                        "token it printed (start `serve` with --teacher-token to keep one across restarts)"
+                    )
+                    return
+                continue
+            break
+        self.rows.clear()
+        self._last_command.clear()
+        self.query_one("#sessions", SessionRows).clear_rows()
+        self._status("the class server is back: its sessions from now on")
+        self._load()
 
     def apply_event(self, event: dict[str, Any]) -> None:
         """Fold one feed event into its row (and the followed transcript)."""

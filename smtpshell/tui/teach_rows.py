@@ -88,6 +88,15 @@ class SessionRows(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
+    def clear_rows(self) -> None:
+        """No rows (the class server restarted: its sessions are numbered anew)."""
+        self.order.clear()
+        self.cells.clear()
+        self._strips.clear()
+        self.cursor = 0
+        self.virtual_size = Size(self._width, 1)
+        self.refresh()
+
     def cell(self, session: int, column: str) -> str:
         names = [name for name, _ in COLUMNS]
         return self.cells[session][names.index(column)]

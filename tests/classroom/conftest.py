@@ -40,13 +40,18 @@ def class_server(smtpshell_home: Path) -> Iterator[Callable[..., ClassServerThre
     started: list[ClassServerThread] = []
 
     def make(
-        students: int = 3, *, greylist_key: GreylistKey = "helo", roster: Roster | None = None, **options: object
+        students: int = 3,
+        *,
+        greylist_key: GreylistKey = "helo",
+        roster: Roster | None = None,
+        channel_port: int = 0,
+        **options: object,
     ) -> ClassServerThread:
         policy = SandboxPolicy(auth_over_plaintext=True)
         faults = ClassFaults([], greylist_key)
         chosen = roster if roster is not None else numbered_roster(students)  # the same roster: a restart
         sandbox = ClassSandbox(policy, chosen, faults=faults, data_dir=smtpshell_home, **options)  # type: ignore[arg-type]
-        thread = ClassServerThread(ClassServer(sandbox, teacher_token="teacher-secret")).start()
+        thread = ClassServerThread(ClassServer(sandbox, teacher_token="teacher-secret", channel_port=channel_port)).start()
         started.append(thread)
         return thread
 

@@ -101,7 +101,7 @@ def test_teach_without_a_token_or_a_class_server_says_so(
     running = class_server(1)
     server = f"127.0.0.1:{running.server.sandbox.port}"
     assert main(["teach", server, "--token", "wrong"]) == 1
-    assert "401" in capsys.readouterr().err
+    assert "not this class server's teacher token" in capsys.readouterr().err
 
 
 async def test_at_80_by_24_every_row_shows_its_code_messages_and_errors(
@@ -147,3 +147,26 @@ def test_teach_with_a_wrong_token_says_which_token_to_use(
     assert main(["teach", f"127.0.0.1:{running.server.sandbox.port}", "--token", "not-the-token"]) == 1
     err = capsys.readouterr().err
     assert "not this class server's teacher token" in err and "--teacher-token" in err and "log in" not in err
+
+
+async def test_the_dashboard_says_so_when_the_class_server_stops(
+    class_server: Callable[..., ClassServerThread],
+) -> None:
+    running = class_server(1)
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(80, 24)):
+        await _until(app, lambda: app.feed_ready)
+        await asyncio.to_thread(running.stop)
+        await _until(app, lambda: "stopped or restarted" in app.status_text)
+        assert not app.feed_ready
+        # Restarted on the same channel (and with the same teacher token): the dashboard picks it up by itself.
+        again = class_server(1, channel_port=running.server.channel.port)
+        await _until(app, lambda: app.feed_ready, timeout=30)
+        assert "is back" in app.status_text
+        client = await asyncio.to_thread(WireClient, again.server.sandbox.port)
+        await asyncio.to_thread(client.reply)
+        await asyncio.to_thread(client.command, "EHLO student01")
+        table = app.query_one("#sessions", SessionRows)
+        await _until(app, lambda: any(_cell(app, n, "code") == "250" for n in table.cells))
+        await asyncio.to_thread(client.command, "QUIT")
+        client.close()
