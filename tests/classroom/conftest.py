@@ -51,7 +51,8 @@ def class_server(smtpshell_home: Path) -> Iterator[Callable[..., ClassServerThre
         faults = ClassFaults([], greylist_key)
         chosen = roster if roster is not None else numbered_roster(students)  # the same roster: a restart
         sandbox = ClassSandbox(policy, chosen, faults=faults, data_dir=smtpshell_home, **options)  # type: ignore[arg-type]
-        thread = ClassServerThread(ClassServer(sandbox, teacher_token="teacher-secret", channel_port=channel_port)).start()
+        server = ClassServer(sandbox, teacher_token="teacher-secret", channel_port=channel_port)
+        thread = ClassServerThread(server).start()
         started.append(thread)
         return thread
 
