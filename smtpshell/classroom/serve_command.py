@@ -247,7 +247,11 @@ async def _serve_class(server: object, roster: Roster, args: argparse.Namespace)
         return 1
     sandbox = server.sandbox
     out = sys.stderr if args.json else sys.stdout
-    shown = [line for line in plain.describe(sandbox) if not line.startswith(("  AUTH users", "Press Ctrl-C"))]
+    shown = [
+        _without_students(line, roster, sandbox.policy.domains[0])
+        for line in plain.describe(sandbox)
+        if not line.startswith(("  AUTH users", "Press Ctrl-C"))
+    ]
     for line in [*shown, *describe_class(server, roster, args), "Press Ctrl-C to stop."]:
         print(line, file=out, flush=True)
     if args.watch:
@@ -259,6 +263,15 @@ async def _serve_class(server: object, roster: Roster, args: argparse.Namespace)
     await server.stop()
     print("stopped.", file=out, flush=True)
     return 0
+
+
+def _without_students(line: str, roster: Roster, domain: str) -> str:
+    """The sandbox's own mailboxes only: the class's are summed up on one line of their own (30 addresses hide it)."""
+    if not line.startswith("  mailboxes: "):
+        return line
+    students = {student.address(domain) for student in roster.students}
+    own = [address for address in line[len("  mailboxes: ") :].split(", ") if address not in students]
+    return "  mailboxes: " + ", ".join(own)
 
 
 def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> list[str]:

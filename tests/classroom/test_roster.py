@@ -93,3 +93,14 @@ def test_a_class_server_restarted_mid_lesson_keeps_the_passwords_handed_out(tmp_
         client.close()
     finally:
         again.stop()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pipe read with a deadline needs POSIX selectors")
+def test_the_banner_of_a_class_names_the_students_once_not_thirty_times_over(tmp_path: Path) -> None:
+    serving = Serving(tmp_path / "home", "--class", "30", "--passwords", str(tmp_path / "pw.txt"))
+    try:
+        mailboxes = serving.wait_for(r"^  mailboxes: (.*)$")[1]
+        serving.wait_for(r"^class of 30: mailboxes student01@sandbox\.test … student30@sandbox\.test")
+    finally:
+        serving.stop()
+    assert "student07" not in mailboxes and "alice@sandbox.test" in mailboxes
