@@ -24,6 +24,9 @@ class ChannelProblem(Exception):
     """The channel did not answer as expected; the message says what a student can do."""
 
 
+LOGIN_FAILED = "logging in as"
+
+
 def channel_url(reply: Reply) -> str | None:
     """The channel a class server's greeting names in its last line, if it names one."""
     if reply.code != 220:
@@ -176,7 +179,7 @@ class ClassLink:
                 self._student_token = str((await self._request("POST", "/api/login", None, login))["token"])
             except ChannelProblem as problem:
                 # The reasons of this session need no login: go on without the mailbox, and say why once.
-                self._fail(f"logging in as {self.student} failed, so /mailbox is not available: {problem}")
+                self._fail(f"{LOGIN_FAILED} {self.student} failed, so /mailbox is not available: {problem}")
         claim = await self._request("POST", "/api/claim", self._student_token, {"peer": local_address})
         self.session = int(claim["session"])
         self._session_token = str(claim["token"])
@@ -283,7 +286,11 @@ def attach_class_link(engine: Any, student: str | None, password: str | None) ->
     link = ClassLink(student, password)
 
     def tell(why: str) -> None:
-        engine.notice("warning", "The class channel is not used.", why)
+        # A failed login costs the mailbox only: the server's reasons still come, so the channel is in use.
+        headline = (
+            "Not logged in to the class server." if why.startswith(LOGIN_FAILED) else "The class channel is not used."
+        )
+        engine.notice("warning", headline, why)
 
     link.on_problem = tell
     engine.class_link = link
