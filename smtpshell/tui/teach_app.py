@@ -51,6 +51,14 @@ def transcript_lines(event: dict[str, Any], last_command: str | None = None) -> 
     return [Text(f"-- {event.get('line', '')}", style="dim")]
 
 
+def _faults_in_words(faults: dict[str, Any]) -> str:
+    """``GET /api/faults`` as a line: the class's faults, then each student's."""
+    parts = [f"the class: {', '.join(faults.get('class') or []) or 'none'}"]
+    for student, specs in sorted((faults.get("students") or {}).items()):
+        parts.append(f"{student}: {', '.join(specs) or 'none'}")
+    return "; ".join(parts)
+
+
 class TeachApp(App[int]):
     TITLE = "smtpshell teach"
     CSS = """
@@ -317,7 +325,7 @@ class TeachApp(App[int]):
                     else:
                         specs.append(word)
                 if not rest:
-                    self._status(f"faults now: {await self.client.faults()}")
+                    self._status(f"faults now: {_faults_in_words(await self.client.faults())}")
                     return
                 await self.client.set_faults(specs, student)
                 where = student or "the class"

@@ -170,3 +170,17 @@ async def test_the_dashboard_says_so_when_the_class_server_stops(
         await _until(app, lambda: any(_cell(app, n, "code") == "250" for n in table.cells))
         await asyncio.to_thread(client.command, "QUIT")
         client.close()
+
+
+async def test_faults_alone_lists_the_faults_in_words(class_server: Callable[..., ClassServerThread]) -> None:
+    running = class_server(2)
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(80, 24)):
+        await _until(app, lambda: app.feed_ready)
+        app.run_command("faults greylist")
+        await _until(app, lambda: "faults for the class" in app.status_text)
+        app.run_command("faults student02 mailbox-full")
+        await _until(app, lambda: "faults for student02" in app.status_text)
+        app.run_command("faults")
+        await _until(app, lambda: app.status_text.startswith("faults now"))
+        assert app.status_text == "faults now: the class: greylist; student02: mailbox-full", app.status_text
