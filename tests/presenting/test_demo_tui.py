@@ -115,6 +115,7 @@ async def test_escape_ends_the_demo_and_auto_advances_by_itself(smtpshell_home: 
         await settle(pilot, app)
         assert _commands(app) == ["<greeting>", "EHLO me.example", "NOOP"]
         assert "Next (3/4): NOOP" in _panel_text(app)  # "# pause" holds --auto until a key
+        assert "paused: a key goes on" in _panel_text(app) and "every 0.1 s" not in _panel_text(app)
         await _key(pilot, app, "escape")
         assert not app.query(DemoPanel)
         assert _commands(app) == ["<greeting>", "EHLO me.example", "NOOP"]
