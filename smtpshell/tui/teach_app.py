@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, RichLog, Static
 
+from smtpshell.classroom.feed import progress_line
 from smtpshell.classroom.teacher_client import TeacherClient, TeacherError
 from smtpshell.explain import explain_reply
 from smtpshell.proto.replies import Reply
@@ -119,7 +120,12 @@ class TeachApp(App[int]):
     async def _load(self) -> None:
         assert self.client is not None
         try:
-            self.students = [row["student"] for row in await self.client.students()]
+            students = await self.client.students()
+            self.students = [row["student"] for row in students]
+            # Progress reported before the dashboard opened: shown now, not only at each student's next step.
+            self.progress.update(
+                {row["student"]: progress_line(row["progress"]) for row in students if row.get("progress")}
+            )
             for row in await self.client.sessions():
                 self._show_row(row)
         except TeacherError as error:

@@ -184,3 +184,30 @@ async def test_faults_alone_lists_the_faults_in_words(class_server: Callable[...
         app.run_command("faults")
         await _until(app, lambda: app.status_text.startswith("faults now"))
         assert app.status_text == "faults now: the class: greylist; student02: mailbox-full", app.status_text
+
+
+async def test_progress_reported_before_the_dashboard_opened_is_shown_at_once(
+    class_server: Callable[..., ClassServerThread],
+) -> None:
+    running = class_server(2)
+    student = running.server.sandbox.roster.find("student02")
+    assert student is not None
+    url = running.server.channel.url
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url + "api/login", json={"student": "student02", "password": student.password}) as r:
+            token = (await r.json())["token"]
+        progress = {"lesson": "temporary-failures", "step": 1, "steps": 3, "done": False}
+        async with http.post(url + "api/progress", json=progress, headers={"Authorization": f"Bearer {token}"}) as r:
+            assert r.status == 200
+    client = await asyncio.to_thread(WireClient, running.server.sandbox.port)
+    await asyncio.to_thread(client.reply)
+    await asyncio.to_thread(client.command, "EHLO student02")
+    app = TeachApp(url, "teacher-secret")
+    async with app.run_test(size=(120, 30)):
+        await _until(app, lambda: app.feed_ready)
+        table = app.query_one("#sessions", SessionRows)
+        await _until(app, lambda: bool(table.cells))
+        (number,) = table.cells
+        assert _cell(app, number, "lesson") == "temporary-failures 1/3"
+    await asyncio.to_thread(client.command, "QUIT")
+    client.close()
