@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, RichLog, Static
 
-from smtpshell.classroom.feed import progress_line
+from smtpshell.classroom.feed import printable, progress_line
 from smtpshell.classroom.teacher_client import TeacherClient, TeacherError
 from smtpshell.explain import explain_reply
 from smtpshell.proto.replies import Reply
@@ -292,6 +292,8 @@ class TeachApp(App[int]):
         log = self.query_one("#transcript", RichLog)
         log.clear()
         log.display = True
+        # A pane shown just now holds its lines until it has a size: say "changed" again once they are drawn.
+        log.call_after_refresh(self.changed.set)
         return log
 
     def action_close_transcript(self) -> None:
@@ -346,7 +348,8 @@ class TeachApp(App[int]):
                         (h[8:].strip() for h in str(item["content"]).splitlines() if h.lower().startswith("subject:")),
                         "(no subject)",
                     )
-                    log.write(Text(f"  {item['queue_id']}  <{item['sender']}>  {subject}"))
+                    line = f"  {item['queue_id']}  <{item['sender']}>  {subject}"
+                    log.write(Text(printable(line, 300)))  # the message's own bytes: no control character shown raw
                 self.changed.set()
             else:
                 self._status(f"unknown command {verb!r}; {HELP}")

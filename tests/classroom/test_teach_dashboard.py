@@ -211,3 +211,23 @@ async def test_progress_reported_before_the_dashboard_opened_is_shown_at_once(
         assert _cell(app, number, "lesson") == "temporary-failures 1/3"
     await asyncio.to_thread(client.command, "QUIT")
     client.close()
+
+
+async def test_a_subject_with_control_characters_reaches_the_teacher_as_escapes(
+    class_server: Callable[..., ClassServerThread],
+) -> None:
+    running = class_server(1)
+    client = await asyncio.to_thread(WireClient, running.server.sandbox.port)
+    await asyncio.to_thread(client.reply)
+    for line in ("EHLO student01", "MAIL FROM:<x@example.org>", "RCPT TO:<student01@sandbox.test>", "DATA"):
+        await asyncio.to_thread(client.command, line)
+    code, _ = await asyncio.to_thread(client.command, "Subject: red \x1b[31malert\r\n\r\nbody\r\n.")
+    assert code == 250
+    await asyncio.to_thread(client.command, "QUIT")
+    client.close()
+    app = TeachApp(running.server.channel.url, "teacher-secret")
+    async with app.run_test(size=(120, 30)):
+        await _until(app, lambda: app.feed_ready)
+        app.run_command("mailbox student01")
+        await _until(app, lambda: "mailbox of student01: 1 message(s)" in _transcript(app))
+        assert "\x1b" not in _transcript(app) and "\\x1b[31malert" in _transcript(app)
