@@ -132,6 +132,7 @@ def main(argv: list[str]) -> int:
         from smtpshell.classroom.server import ClassSandbox
 
         faults = ClassFaults(list(policy.faults.rules), args.greylist_key or "helo")
+        args.tls_name = certificate_names(args.host, args.tls_name)
         certificate, context, problem = _certificate(tuple(args.tls_name))
         sandbox = ClassSandbox(policy, roster, faults=faults, maildir=maildir, certificate=context, **options)
         if problem is not None:
@@ -165,6 +166,15 @@ def _reachable_host(host: str, names: list[str]) -> str:
             return str(probe.getsockname()[0])
     except OSError:
         return "127.0.0.1"
+
+
+def certificate_names(host: str, names: list[str]) -> list[str]:
+    """The lab's names for the certificate: ``--tls-name``, and when serving every interface without one, the
+    address students are told to connect to (else ``--cafile`` would fail on its host name)."""
+    public = _reachable_host(host, names)
+    if names or public in ("127.0.0.1", "::1", "localhost"):
+        return list(names)
+    return [public]
 
 
 def _certificate(names: tuple[str, ...]) -> tuple[Path | None, ssl.SSLContext | None, str | None]:
