@@ -53,6 +53,11 @@ class ClassLink:
         self.on_problem: Callable[[str], None] | None = None
         self._tasks: set[Any] = set()  # progress reports under way
 
+    @property
+    def logged_in(self) -> bool:
+        """The student's login was accepted on this connection: their mailbox can be read."""
+        return self._student_token is not None
+
     # ---- what the engine calls ------------------------------------------------------------------------
 
     async def reply_read(self, local_address: str, index: int, reply: Reply) -> None:

@@ -83,6 +83,9 @@ async def test_a_wrong_password_costs_the_mailbox_but_not_the_reasons(
         warnings = [r for r in remote.records if isinstance(r, Notice) and r.level == "warning"]
         assert len(warnings) == 1 and "401" in warnings[0].detail and "/mailbox is not available" in warnings[0].detail
         assert warnings[0].text == "Not logged in to the class server."  # the channel itself is in use
+        await remote.submit("/mailbox")  # not "0 messages", nor "the sandbox is not running"
+        said = [r for r in remote.records if isinstance(r, Notice)][-1]
+        assert said.text == "Your mailbox on the class server cannot be read." and "401" in said.detail
         assert exchanges(remote)[-1].server_reason == "NOOP does nothing; the server is alive"
     finally:
         await remote.close()
