@@ -23,8 +23,8 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("code", 4),
     ("msgs", 4),
     ("errors", 6),
-    ("last command", 12),
-    ("lesson", 10),
+    ("last command", 26),
+    ("lesson", 9),
     ("client", 15),
 )
 FIXED = 6  # the first six columns keep their width; the rest grow with the room
@@ -82,8 +82,9 @@ class SessionRows(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Fit the columns to the room the table has now; every cached line is drawn again at the new widths."""
-        self.widths = column_widths(self.size.width)
-        self._width = max(self.size.width, sum(width + 1 for width in self.widths if width))
+        # The vertical scrollbar's two cells are kept free: a row as wide as the widget would add a horizontal one.
+        self.widths = column_widths(self.size.width - 2)
+        self._width = sum(width + 1 for width in self.widths if width)
         self.virtual_size = Size(self._width, len(self.order) + 1)
         self._strips.clear()
         self.refresh()
