@@ -160,7 +160,10 @@ async def test_the_dashboard_says_so_when_the_class_server_stops(
         await _until(app, lambda: "stopped or restarted" in app.status_text)
         assert not app.feed_ready
         # Restarted on the same channel (and with the same teacher token): the dashboard picks it up by itself.
-        again = class_server(1, channel_port=running.server.channel.port)
+        try:
+            again = class_server(1, channel_port=running.server.channel.port)
+        except OSError as error:  # on a busy machine another program may bind the freed port first
+            pytest.skip(f"the class channel's port was taken before the restart: {error}")
         await _until(app, lambda: app.feed_ready, timeout=30)
         assert "is back" in app.status_text
         client = await asyncio.to_thread(WireClient, again.server.sandbox.port)
