@@ -147,6 +147,7 @@ def one_round(names: list[str], messages: int, where: str | None) -> tuple[float
     with tempfile.TemporaryDirectory(prefix="smtpshell-class-bench-", dir=where) as temporary:
         base = Path(temporary)
         plain_args = ["--maildir", str(base / "plain-mail"), "--max-connections", str(students + 20)]
+        plain_args += ["--max-per-address", str(students + 20)]  # every student here comes from 127.0.0.1
         plain = Server(base / "home-plain", *plain_args)
         try:
             plain_elapsed = run_load(plain.port, names, messages, own=False)

@@ -38,7 +38,15 @@ async def _check(server: str, channel: str | None, token: str) -> str:
         host, port = split_host_port(server, 2525)
         channel = await find_channel(host, port)
     async with TeacherClient(channel, token) as client:
-        me = await client.me()
+        try:
+            me = await client.me()
+        except TeacherError as error:
+            if not str(error).startswith("401"):
+                raise
+            raise TeacherError(
+                "that is not this class server's teacher token: use the one `serve` printed at start (a restarted "
+                "server prints a new one unless started with --teacher-token)"
+            ) from None
     if me.get("role") != "teacher":
         raise TeacherError("that token is a student's; the teacher token is the one `serve` printed at start")
     return channel

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from smtpshell.net.server_log import LogEntry, ServerLog, SessionClosed, SessionOpened, TLSEstablished
 from smtpshell.proto.events import Authenticated, CommandReceived, SendReply
@@ -99,6 +99,13 @@ class SessionSummary:
 Listener = Callable[[FeedEvent], None]
 
 
+def progress_line(progress: dict[str, Any]) -> str:
+    """How far a student got, as the teacher reads it: ``LESSON STEPS-DONE/STEPS`` or ``LESSON done``."""
+    lesson = printable(str(progress.get("lesson", "?")), 60)
+    step, steps = progress.get("step", "?"), progress.get("steps", "?")
+    return f"{lesson} {'done' if progress.get('done') else f'{printable(str(step), 6)}/{printable(str(steps), 6)}'}"
+
+
 class ClassFeed:
     """Sessions and their events from a sandbox's log; ``who(session)`` names the student, if any."""
 
@@ -177,10 +184,7 @@ class ClassFeed:
         """A student's shell said how far it got in a lesson; the teacher's view shows it."""
         self.progress[student] = progress
         self._seq += 1
-        lesson = printable(str(progress.get("lesson", "?")), 60)
-        step, steps = progress.get("step", "?"), progress.get("steps", "?")
-        line = f"{lesson} {'done' if progress.get('done') else f'{printable(str(step), 6)}/{printable(str(steps), 6)}'}"
-        event = FeedEvent(self._seq, time.time(), 0, "", student, None, "progress", line)
+        event = FeedEvent(self._seq, time.time(), 0, "", student, None, "progress", progress_line(progress))
         self._tell(event)
 
     def _tell(self, event: FeedEvent) -> None:

@@ -120,6 +120,33 @@ def load_roster(spec: str, reserved: frozenset[str] = frozenset()) -> Roster:
     return parse_roster(text, spec, reserved)
 
 
+def keep_passwords(roster: Roster, path: Path) -> tuple[Roster, int]:
+    """The roster with the passwords an earlier run generated into ``path``, and how many were kept.
+
+    A class server restarted mid-lesson must not change the passwords already handed out; a student the file does
+    not name (or a file that cannot be read) gets the new one. Passwords the roster gives are never replaced.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return roster, 0
+    earlier: dict[str, str] = {}
+    for line in text.splitlines():
+        name, colon, rest = line.partition(":")
+        password = rest.split("#", 1)[0].strip()
+        if colon and password and not any(c.isspace() or not c.isprintable() for c in password):
+            earlier[name.strip()] = password
+    kept = 0
+    students: list[Student] = []
+    for student in roster.students:
+        if student.generated and student.name in earlier:
+            students.append(Student(student.name, earlier[student.name], True))
+            kept += 1
+        else:
+            students.append(student)
+    return Roster(tuple(students)), kept
+
+
 def write_passwords(roster: Roster, path: Path, domain: str) -> None:
     """The generated passwords, one ``name:password`` (and address) a line, in a file only its owner can read."""
     lines = [f"{s.name}:{s.password}    # {s.address(domain)}" for s in roster.students if s.generated]

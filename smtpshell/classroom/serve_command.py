@@ -19,7 +19,7 @@ from pathlib import Path
 
 from smtpshell.classroom.faults import GREYLIST_KEYS, ClassFaults, parse_specs
 from smtpshell.classroom.feed import ClassFeed, FeedEvent, format_event
-from smtpshell.classroom.roster import Roster, RosterError, load_roster, write_passwords
+from smtpshell.classroom.roster import Roster, RosterError, keep_passwords, load_roster, write_passwords
 from smtpshell.net import serve_command as plain
 from smtpshell.net.connection_limits import DEFAULT_MAX_PER_ADDRESS
 from smtpshell.net.event_loop import run_server as run
@@ -106,6 +106,8 @@ def main(argv: list[str]) -> int:
         policy = plain.build_policy(args)
         policy.faults.rules.extend(parse_specs(specs))
         roster = _roster(args, policy)
+        if roster is not None:
+            roster, args.kept_passwords = keep_passwords(roster, _passwords_path(args))
     except (FaultError, RosterError) as error:
         print(f"smtpshell serve: {error}", file=sys.stderr)
         return 2
@@ -131,6 +133,7 @@ def main(argv: list[str]) -> int:
         from smtpshell.classroom.server import ClassSandbox
 
         faults = ClassFaults(list(policy.faults.rules), args.greylist_key or "helo")
+        args.tls_name = certificate_names(args.host, args.tls_name)
         certificate, context, problem = _certificate(tuple(args.tls_name))
         sandbox = ClassSandbox(policy, roster, faults=faults, maildir=maildir, certificate=context, **options)
         if problem is not None:
@@ -164,6 +167,15 @@ def _reachable_host(host: str, names: list[str]) -> str:
             return str(probe.getsockname()[0])
     except OSError:
         return "127.0.0.1"
+
+
+def certificate_names(host: str, names: list[str]) -> list[str]:
+    """The lab's names for the certificate: ``--tls-name``, and when serving every interface without one, the
+    address students are told to connect to (else ``--cafile`` would fail on its host name)."""
+    public = _reachable_host(host, names)
+    if names or public in ("127.0.0.1", "::1", "localhost"):
+        return list(names)
+    return [public]
 
 
 def _certificate(names: tuple[str, ...]) -> tuple[Path | None, ssl.SSLContext | None, str | None]:
@@ -246,7 +258,11 @@ async def _serve_class(server: object, roster: Roster, args: argparse.Namespace)
         return 1
     sandbox = server.sandbox
     out = sys.stderr if args.json else sys.stdout
-    shown = [line for line in plain.describe(sandbox) if not line.startswith(("  AUTH users", "Press Ctrl-C"))]
+    shown = [
+        _without_students(line, roster, sandbox.policy.domains[0])
+        for line in plain.describe(sandbox)
+        if not line.startswith(("  AUTH users", "Press Ctrl-C"))
+    ]
     for line in [*shown, *describe_class(server, roster, args), "Press Ctrl-C to stop."]:
         print(line, file=out, flush=True)
     if args.watch:
@@ -258,6 +274,15 @@ async def _serve_class(server: object, roster: Roster, args: argparse.Namespace)
     await server.stop()
     print("stopped.", file=out, flush=True)
     return 0
+
+
+def _without_students(line: str, roster: Roster, domain: str) -> str:
+    """The sandbox's own mailboxes only: the class's are summed up on one line of their own (30 addresses hide it)."""
+    if not line.startswith("  mailboxes: "):
+        return line
+    students = {student.address(domain) for student in roster.students}
+    own = [address for address in line[len("  mailboxes: ") :].split(", ") if address not in students]
+    return "  mailboxes: " + ", ".join(own)
 
 
 def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> list[str]:
@@ -284,7 +309,10 @@ def describe_class(server: object, roster: Roster, args: argparse.Namespace) -> 
         path = _passwords_path(args)
         try:
             write_passwords(roster, path, domain)
-            lines.append(f"  generated passwords (shown once; also in {path}, readable by you only):")
+            if getattr(args, "kept_passwords", 0):
+                lines.append(f"  passwords kept from {path} (as handed out before; delete that file for new ones):")
+            else:
+                lines.append(f"  generated passwords (shown once; also in {path}, readable by you only):")
         except OSError as error:
             lines.append(f"  generated passwords (shown once; could not write {path}: {error.strerror or error}):")
         lines += [f"    {s.name}:{s.password}" for s in generated]

@@ -31,6 +31,9 @@ class ChannelProblem(Exception):
     """The channel did not answer as expected; the message says what a student can do."""
 
 
+LOGIN_FAILED = "logging in as"
+
+
 def channel_url(reply: Reply) -> str | None:
     """The channel a class server's greeting names in its last line, if it names one."""
     if reply.code != 220:
@@ -56,6 +59,11 @@ class ClassLink:
         self._messages: list[Message] = []
         self.on_problem: Callable[[str], None] | None = None
         self._tasks: set[Any] = set()  # progress reports under way
+
+    @property
+    def logged_in(self) -> bool:
+        """The student's login was accepted on this connection: their mailbox can be read."""
+        return self._student_token is not None
 
     # ---- what the engine calls ------------------------------------------------------------------------
 
@@ -177,13 +185,15 @@ class ClassLink:
         import aiohttp
 
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
-        if self.student is not None and self._student_token is None:
+        if self.student is not None:
+            # Logged in afresh on every connection: a class server restarted since the last one knows no old token.
+            self._student_token = None
             login = {"student": self.student, "password": self._password}
             try:
                 self._student_token = str((await self._request("POST", "/api/login", None, login))["token"])
             except ChannelProblem as problem:
                 # The reasons of this session need no login: go on without the mailbox, and say why once.
-                self._fail(f"logging in as {self.student} failed, so /mailbox is not available: {problem}")
+                self._fail(f"{LOGIN_FAILED} {self.student} failed, so /mailbox is not available: {problem}")
         claim = await self._request("POST", "/api/claim", self._student_token, {"peer": local_address})
         self.session = int(claim["session"])
         self._session_token = str(claim["token"])
@@ -295,7 +305,11 @@ def attach_class_link(engine: ShellEngine, student: str | None, password: str | 
     link = ClassLink(student, password)
 
     def tell(why: str) -> None:
-        engine.notice("warning", "The class channel is not used.", why)
+        # A failed login costs the mailbox only: the server's reasons still come, so the channel is in use.
+        headline = (
+            "Not logged in to the class server." if why.startswith(LOGIN_FAILED) else "The class channel is not used."
+        )
+        engine.notice("warning", headline, why)
 
     link.on_problem = tell
     engine.class_link = link

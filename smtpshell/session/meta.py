@@ -259,6 +259,11 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
     if engine.class_link is not None:
         await engine.class_link.refresh()  # a class server's mailbox is read over its channel
     linked = engine.class_link is not None and engine.class_link.active
+    link = engine.class_link
+    if engine.sandbox is None and link is not None and link.url is not None and not (linked and link.logged_in):
+        why = link.problem or "connect with --student NAME (your SMTP login) to read your own mailbox"
+        engine.notice("warning", "Your mailbox on the class server cannot be read.", why)
+        return
     if engine.sandbox is None and not linked:
         engine.notice("info", "The mailbox belongs to the sandbox, which is not running.", "Type /sandbox.")
         return

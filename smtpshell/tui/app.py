@@ -30,7 +30,7 @@ from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.composer import Composer
-from smtpshell.tui.demo_panel import start_demo
+from smtpshell.tui.demo_panel import DemoPanel, start_demo
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
 from smtpshell.tui.lesson_pane import LessonPane
@@ -228,7 +228,8 @@ class SMTPShellApp(App[int]):
             command_line.set_mode(mode, engine.prompt)
         composer = self.query_one(Composer)
         # After 354 (not for a BDAT chunk, which is also typed in data mode) the composer offers the message.
-        if mode == "data" and self._mode != "data" and engine.state.in_data:
+        # A demo sends its own message lines, so its keys must not be taken by the composer.
+        if mode == "data" and self._mode != "data" and engine.state.in_data and not self.query(DemoPanel):
             composer.open(engine.message_template())
         elif mode != "data" and composer.display:
             composer.close()

@@ -54,7 +54,7 @@ class DemoPanel(Static, can_focus=True):
         self._show()
         self._schedule()
 
-    def _show(self, last: str = "") -> None:
+    def _show(self, last: str = "", paused: bool = False) -> None:
         notes, step = self.run.upcoming()
         lines = [f"[i]{escape(note)}[/i]" for note in notes[-3:]]
         if step is not None:
@@ -62,6 +62,8 @@ class DemoPanel(Static, can_focus=True):
         elif last:
             lines.append(last)
         auto = f" · every {self.run.settings.auto:g} s" if self.run.settings.auto else ""
+        if paused and auto:
+            auto = " · paused: a key goes on"  # a "# pause": the room should not wait for a timer that is not running
         lines.append(f"[dim]{KEYS}{auto}[/dim]")
         self.update("\n".join(lines))
 
@@ -113,7 +115,7 @@ class DemoPanel(Static, can_focus=True):
         if outcome == "stopped":
             self._close()  # the engine has said why, once
             return
-        self._show()
+        self._show(paused=outcome == "paused")
         if outcome == "sent":
             self._schedule()  # after a "# pause", --auto waits for the presenter's key
 

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, RichLog, Static
 
+from smtpshell.classroom.feed import printable, progress_line
 from smtpshell.classroom.teacher_client import TeacherClient, TeacherError
 from smtpshell.explain import explain_reply
 from smtpshell.proto.replies import Reply
@@ -26,6 +27,7 @@ from smtpshell.tui.teach_rows import SessionRows
 
 HELP = "faults [STUDENT] SPEC… | faults [STUDENT] clear | mailbox STUDENT   (Tab: the table; Enter on a row follows it)"
 KEEP_LAGS = 50_000
+RECONNECT_PAUSE = 5.0  # seconds between tries at most while the class server is down
 
 
 def _reply_of(event: dict[str, Any]) -> Reply:
@@ -50,17 +52,26 @@ def transcript_lines(event: dict[str, Any], last_command: str | None = None) -> 
     return [Text(f"-- {event.get('line', '')}", style="dim")]
 
 
+def _faults_in_words(faults: dict[str, Any]) -> str:
+    """``GET /api/faults`` as a line: the class's faults, then each student's."""
+    parts = [f"the class: {', '.join(faults.get('class') or []) or 'none'}"]
+    for student, specs in sorted((faults.get("students") or {}).items()):
+        parts.append(f"{student}: {', '.join(specs) or 'none'}")
+    return "; ".join(parts)
+
+
 class TeachApp(App[int]):
     TITLE = "smtpshell teach"
     CSS = """
     #sessions { width: 3fr; }
-    #transcript { width: 2fr; border-left: solid $primary; }
-    #status { height: 1; color: $text-muted; }
+    #transcript { width: 2fr; border-left: solid $primary; display: none; }
+    #status { height: auto; max-height: 3; color: $text-muted; }
     """
     BINDINGS = [
         Binding("ctrl+f", "focus_command", "Command"),
         Binding("ctrl+m", "mailbox", "Mailbox of the row", show=False),
         Binding("ctrl+q", "quit", "Quit"),
+        Binding("escape", "close_transcript", "Close", show=False),
     ]
 
     def __init__(self, url: str, token: str) -> None:
@@ -86,7 +97,7 @@ class TeachApp(App[int]):
         yield Header()
         with Horizontal():
             yield SessionRows(id="sessions")
-            yield RichLog(id="transcript", wrap=True, markup=False, highlight=False)
+            yield RichLog(id="transcript", wrap=True, markup=False, highlight=False, min_width=20)
         yield Static(HELP, id="status", markup=False)
         yield Input(
             placeholder="faults greylist   ·   faults student03 mailbox-full   ·   mailbox student03", id="command"
@@ -108,7 +119,12 @@ class TeachApp(App[int]):
     async def _load(self) -> None:
         assert self.client is not None
         try:
-            self.students = [row["student"] for row in await self.client.students()]
+            students = await self.client.students()
+            self.students = [row["student"] for row in students]
+            # Progress reported before the dashboard opened: shown now, not only at each student's next step.
+            self.progress.update(
+                {row["student"]: progress_line(row["progress"]) for row in students if row.get("progress")}
+            )
             for row in await self.client.sessions():
                 self._show_row(row)
         except TeacherError as error:
@@ -131,9 +147,36 @@ class TeachApp(App[int]):
                 finally:
                     self._in_burst = False
                 self._draw_dirty()  # at once, not behind the app's queue: the rows show what just happened
-        except TeacherError as error:
-            self._status(f"{error} — the class server may have stopped; restart `smtpshell teach` when it is back")
+        except TeacherError:
+            pass
         self.feed_ready = False
+        self._status(f"the class feed ended: the class server stopped or restarted; trying {self.url} again …")
+        self._reconnect()
+
+    @work(exclusive=True, group="reconnect")
+    async def _reconnect(self) -> None:
+        """Wait for the class server to be back, then show its class afresh (a restarted server numbers anew)."""
+        assert self.client is not None
+        pause = 1.0
+        while True:
+            await asyncio.sleep(pause)  # not a busy loop while the server is down
+            pause = min(pause * 2, RECONNECT_PAUSE)
+            try:
+                await self.client.me()
+            except TeacherError as error:
+                if str(error).startswith("401"):
+                    self._status(
+                        "the class server is back with a new teacher token: run `smtpshell teach` again with the "
+                        "token it printed (start `serve` with --teacher-token to keep one across restarts)"
+                    )
+                    return
+                continue
+            break
+        self.rows.clear()
+        self._last_command.clear()
+        self.query_one("#sessions", SessionRows).clear_rows()
+        self._status("the class server is back: its sessions from now on")
+        self._load()
 
     def apply_event(self, event: dict[str, Any]) -> None:
         """Fold one feed event into its row (and the followed transcript)."""
@@ -203,16 +246,16 @@ class TeachApp(App[int]):
         number = int(row["session"])
         self.rows[number] = row
         who = row.get("student") or (f"({row['helo']})" if row.get("helo") else "-")
-        texts = [
+        texts = [  # in the order of the table's COLUMNS
             str(number),
             str(who),
-            str(row.get("peer") or ""),
             str(row.get("state") or ""),
-            str(row.get("last_command") or ""),
             str(row.get("last_code") or ""),
             str(row.get("messages") or 0),
             str(row.get("errors") or 0),
+            str(row.get("last_command") or ""),
             self.progress.get(str(row.get("student") or ""), ""),
+            str(row.get("peer") or ""),
         ]
         self.query_one("#sessions", SessionRows).set_row(number, texts)
 
@@ -226,8 +269,7 @@ class TeachApp(App[int]):
     async def follow(self, number: int) -> None:
         assert self.client is not None
         self.followed = number
-        log = self.query_one("#transcript", RichLog)
-        log.clear()
+        log = self._open_transcript()
         try:
             detail = await self.client.session(number)
         except TeacherError as error:
@@ -242,6 +284,19 @@ class TeachApp(App[int]):
             if event.get("kind") == "command":
                 last = str(event["line"])
         self.changed.set()
+
+    def _open_transcript(self) -> RichLog:
+        """The pane beside the table, cleared and shown (until then the table has the whole width)."""
+        log = self.query_one("#transcript", RichLog)
+        log.clear()
+        log.display = True
+        # A pane shown just now holds its lines until it has a size: say "changed" again once they are drawn.
+        log.call_after_refresh(self.changed.set)
+        return log
+
+    def action_close_transcript(self) -> None:
+        self.followed = None
+        self.query_one("#transcript", RichLog).display = False
 
     # ---- commands -------------------------------------------------------------------------------------
 
@@ -276,15 +331,14 @@ class TeachApp(App[int]):
                     else:
                         specs.append(word)
                 if not rest:
-                    self._status(f"faults now: {await self.client.faults()}")
+                    self._status(f"faults now: {_faults_in_words(await self.client.faults())}")
                     return
                 await self.client.set_faults(specs, student)
                 where = student or "the class"
                 self._status(f"faults for {where}: {', '.join(specs) or 'none'} (from the next command)")
             elif verb == "mailbox" and len(rest) == 1:
                 box = await self.client.mailbox(rest[0])
-                log = self.query_one("#transcript", RichLog)
-                log.clear()
+                log = self._open_transcript()
                 self.followed = None
                 log.write(Text(f"mailbox of {box['student']}: {len(box['mailbox'])} message(s)", style="bold"))
                 for item in box["mailbox"]:
@@ -292,11 +346,18 @@ class TeachApp(App[int]):
                         (h[8:].strip() for h in str(item["content"]).splitlines() if h.lower().startswith("subject:")),
                         "(no subject)",
                     )
-                    log.write(Text(f"  {item['queue_id']}  <{item['sender']}>  {subject}"))
+                    line = f"  {item['queue_id']}  <{item['sender']}>  {subject}"
+                    log.write(Text(printable(line, 300)))  # the message's own bytes: no control character shown raw
                 self.changed.set()
             else:
                 self._status(f"unknown command {verb!r}; {HELP}")
         except TeacherError as error:
+            first = words[1] if verb == "faults" and len(words) > 2 else None
+            if first is not None and first not in self.students and f"unknown fault '{first}'" in str(error):
+                # "faults student31 mailbox-full": a name the class does not have, not a fault to explain
+                names = f"{self.students[0]} … {self.students[-1]}" if self.students else "none"
+                self._status(f"no student {first!r} in this class (its students: {names}), and no fault of that name")
+                return
             self._status(str(error))
 
     def _status(self, text: str) -> None:

@@ -14,17 +14,42 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+# In the order a teacher reads a row: who, how it goes (state, code, messages, errors), then what was said. The
+# fixed columns always fit 80 columns; the flexible ones share what is left, and one that has no room is left out.
 COLUMNS: tuple[tuple[str, int], ...] = (
-    ("#", 5),
-    ("student", 13),
-    ("client", 22),
-    ("state", 7),
-    ("last command", 34),
-    ("code", 5),
-    ("msgs", 5),
-    ("errors", 7),
-    ("lesson", 26),
+    ("#", 4),
+    ("student", 11),
+    ("state", 6),
+    ("code", 4),
+    ("msgs", 4),
+    ("errors", 6),
+    ("last command", 26),
+    ("lesson", 9),
+    ("client", 15),
 )
+FIXED = 6  # the first six columns keep their width; the rest grow with the room
+GROW = {"last command": 34, "lesson": 26, "client": 24}  # the most a flexible column takes, filled in this order
+
+
+def column_widths(room: int) -> list[int]:
+    """Each column's width for ``room`` cells (0: not shown); the fixed ones first, the flexible ones if they fit."""
+    widths = [width for _, width in COLUMNS[:FIXED]]
+    left = room - sum(width + 1 for width in widths)
+    flexible: list[int] = []
+    for _, least in COLUMNS[FIXED:]:
+        if least + 1 > left or (flexible and not flexible[-1]):
+            flexible.append(0)  # no room: this one and those after it are left out
+            continue
+        left -= least + 1
+        flexible.append(least)
+    for index, (name, _) in enumerate(COLUMNS[FIXED:]):
+        if flexible[index]:
+            more = min(left, GROW[name] - flexible[index])
+            flexible[index] += more
+            left -= more
+    return widths + flexible
+
+
 HEADER = Style(bold=True, underline=True)
 CURSOR = Style(reverse=True)
 CODE_STYLES = {"2": Style(color="green"), "3": Style(color="cyan"), "4": Style(color="yellow"), "5": Style(color="red")}
@@ -51,8 +76,27 @@ class SessionRows(ScrollView, can_focus=True):
         self.cells: dict[int, list[str]] = {}
         self._strips: dict[int, Strip] = {}
         self.cursor = 0
-        self._width = sum(width + 1 for _, width in COLUMNS)
+        self.widths = column_widths(80)
+        self._width = sum(width + 1 for width in self.widths if width)
         self.virtual_size = Size(self._width, 1)
+
+    def on_resize(self) -> None:
+        """Fit the columns to the room the table has now; every cached line is drawn again at the new widths."""
+        # The vertical scrollbar's two cells are kept free: a row as wide as the widget would add a horizontal one.
+        self.widths = column_widths(self.size.width - 2)
+        self._width = sum(width + 1 for width in self.widths if width)
+        self.virtual_size = Size(self._width, len(self.order) + 1)
+        self._strips.clear()
+        self.refresh()
+
+    def clear_rows(self) -> None:
+        """No rows (the class server restarted: its sessions are numbered anew)."""
+        self.order.clear()
+        self.cells.clear()
+        self._strips.clear()
+        self.cursor = 0
+        self.virtual_size = Size(self._width, 1)
+        self.refresh()
 
     def cell(self, session: int, column: str) -> str:
         names = [name for name, _ in COLUMNS]
@@ -79,7 +123,9 @@ class SessionRows(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         segments: list[Segment] = []
-        for (name, width), text in zip(COLUMNS, self.cells[session], strict=True):
+        for (name, _), width, text in zip(COLUMNS, self.widths, self.cells[session], strict=True):
+            if not width:
+                continue
             shown = text if len(text) <= width else text[: width - 1] + "…"
             style = CODE_STYLES.get(text[:1]) if name == "code" else None
             if selected:
@@ -93,7 +139,11 @@ class SessionRows(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
-            header = [Segment(name.ljust(width) + " ", HEADER) for name, width in COLUMNS]
+            header = [
+                Segment(name[:width].ljust(width) + " ", HEADER)
+                for (name, _), width in zip(COLUMNS, self.widths, strict=True)
+                if width
+            ]
             strip = Strip(header, self._width)
         else:
             index = y - 1 + scroll_y

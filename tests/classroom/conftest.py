@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smtpshell.classroom.faults import ClassFaults, GreylistKey
-from smtpshell.classroom.roster import numbered_roster
+from smtpshell.classroom.roster import Roster, numbered_roster
 from smtpshell.classroom.running import ClassServer, ClassServerThread
 from smtpshell.classroom.server import ClassSandbox
 from smtpshell.net.sandbox import SandboxThread
@@ -39,11 +39,20 @@ def class_server(smtpshell_home: Path) -> Iterator[Callable[..., ClassServerThre
     """class_server(students=3, faults=[...], greylist_key=...) -> a started class server with its channel."""
     started: list[ClassServerThread] = []
 
-    def make(students: int = 3, *, greylist_key: GreylistKey = "helo", **options: object) -> ClassServerThread:
+    def make(
+        students: int = 3,
+        *,
+        greylist_key: GreylistKey = "helo",
+        roster: Roster | None = None,
+        channel_port: int = 0,
+        **options: object,
+    ) -> ClassServerThread:
         policy = SandboxPolicy(auth_over_plaintext=True)
         faults = ClassFaults([], greylist_key)
-        sandbox = ClassSandbox(policy, numbered_roster(students), faults=faults, data_dir=smtpshell_home, **options)  # type: ignore[arg-type]
-        thread = ClassServerThread(ClassServer(sandbox, teacher_token="teacher-secret")).start()
+        chosen = roster if roster is not None else numbered_roster(students)  # the same roster: a restart
+        sandbox = ClassSandbox(policy, chosen, faults=faults, data_dir=smtpshell_home, **options)  # type: ignore[arg-type]
+        server = ClassServer(sandbox, teacher_token="teacher-secret", channel_port=channel_port)
+        thread = ClassServerThread(server).start()
         started.append(thread)
         return thread
 

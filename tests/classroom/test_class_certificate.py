@@ -63,3 +63,17 @@ def test_a_name_that_is_not_a_host_is_refused(capsys: pytest.CaptureFixture[str]
     assert "neither a host name" in capsys.readouterr().err
     assert main(["serve", "--tls-name", "lab.example"]) == 2
     assert "needs --class" in capsys.readouterr().err
+
+
+def test_serving_every_interface_puts_the_announced_address_in_the_certificate() -> None:
+    """`--host 0.0.0.0` without --tls-name: students are told an address; the certificate must carry it."""
+    from smtpshell.classroom.serve_command import _reachable_host, certificate_names
+
+    announced = _reachable_host("0.0.0.0", [])
+    names = certificate_names("0.0.0.0", [])
+    if announced == "127.0.0.1":
+        assert names == []  # no route outward here: loopback is in every sandbox certificate already
+    else:
+        assert names == [announced]
+    assert certificate_names("0.0.0.0", ["lab.example"]) == ["lab.example"]
+    assert certificate_names("127.0.0.1", []) == []

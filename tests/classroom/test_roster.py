@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
 from smtpshell.classroom.roster import RosterError, load_roster, numbered_roster, parse_roster, write_passwords
+from tests.classroom.serving import Serving
+from tests.net.wire import WireClient
 
 
 def test_a_numbered_class_is_student01_to_nn_with_generated_passwords() -> None:
@@ -63,3 +67,40 @@ def test_generated_passwords_go_to_a_file_only_the_teacher_can_read(tmp_path: Pa
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
     assert text.startswith(f"grace:{roster.students[1].password}") and "lovelace" not in text
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pipe read with a deadline needs POSIX selectors")
+def test_a_class_server_restarted_mid_lesson_keeps_the_passwords_handed_out(tmp_path: Path) -> None:
+    """Restarting `serve --class 2` must not lock the class out: the generated passwords are read back."""
+    passwords = tmp_path / "pw.txt"
+    args = ("--class", "2", "--auth-plaintext", "--passwords", str(passwords))
+    first = Serving(tmp_path / "home", *args)
+    try:
+        given = first.wait_for(r"^    student02:(\S+)$")[1]
+    finally:
+        first.stop()
+    again = Serving(tmp_path / "home", *args)
+    try:
+        port = int(again.wait_for(r"listening on 127\.0\.0\.1:(\d+)")[1])
+        again.wait_for(rf"kept from {re.escape(str(passwords))}")
+        assert again.wait_for(r"^    student02:(\S+)$")[1] == given
+        client = WireClient(port)
+        client.reply()
+        client.command("EHLO student02")
+        secret = base64.b64encode(f"\0student02\0{given}".encode()).decode()
+        assert client.command(f"AUTH PLAIN {secret}")[0] == 235
+        client.command("QUIT")
+        client.close()
+    finally:
+        again.stop()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pipe read with a deadline needs POSIX selectors")
+def test_the_banner_of_a_class_names_the_students_once_not_thirty_times_over(tmp_path: Path) -> None:
+    serving = Serving(tmp_path / "home", "--class", "30", "--passwords", str(tmp_path / "pw.txt"))
+    try:
+        mailboxes = serving.wait_for(r"^  mailboxes: (.*)$")[1]
+        serving.wait_for(r"^class of 30: mailboxes student01@sandbox\.test … student30@sandbox\.test")
+    finally:
+        serving.stop()
+    assert "student07" not in mailboxes and "alice@sandbox.test" in mailboxes

@@ -83,6 +83,10 @@ async def test_a_wrong_password_costs_the_mailbox_but_not_the_reasons(
         assert link.active
         warnings = [r for r in remote.records if isinstance(r, Notice) and r.level == "warning"]
         assert len(warnings) == 1 and "401" in warnings[0].detail and "/mailbox is not available" in warnings[0].detail
+        assert warnings[0].text == "Not logged in to the class server."  # the channel itself is in use
+        await remote.submit("/mailbox")  # not "0 messages", nor "the sandbox is not running"
+        said = [r for r in remote.records if isinstance(r, Notice)][-1]
+        assert said.text == "Your mailbox on the class server cannot be read." and "401" in said.detail
         assert exchanges(remote)[-1].server_reason == "NOOP does nothing; the server is alive"
     finally:
         await remote.close()
@@ -161,3 +165,29 @@ async def test_a_lesson_on_the_class_server_has_its_faults_for_that_student_only
         assert running.call(running.server.sandbox.faults.describe_student, "student01") == []
     finally:
         await engine.close()
+
+
+async def test_after_the_class_server_restarts_the_students_shell_logs_in_again(
+    class_server: Callable[..., ClassServerThread], smtpshell_home: Path
+) -> None:
+    """The tokens of the old server are gone; /connect to the new one gives the student their mailbox again."""
+    before = class_server(1)
+    student = before.server.sandbox.roster.find("student01")
+    assert student is not None
+    remote = ShellEngine(Target("remote", "127.0.0.1", before.server.sandbox.port), data_dir=smtpshell_home)
+    link = attach_class_link(remote, "student01", student.password)
+    try:
+        await remote.start()
+        await run(remote, "EHLO student01")
+        assert link.active
+        after = class_server(roster=before.server.sandbox.roster)  # restarted: same class, new tokens
+        await run(remote, f"/connect 127.0.0.1:{after.server.sandbox.port}", "EHLO student01")
+        await run(remote, "MAIL FROM:<student01@sandbox.test>", "RCPT TO:<student01@sandbox.test>", "DATA")
+        await run(remote, "Subject: after the restart", "", "hi", ".")
+        await remote.submit("/mailbox")
+        warnings = [r for r in remote.records if isinstance(r, Notice) and r.level == "warning"]
+        assert not warnings, [w.detail for w in warnings]
+        listing = [r for r in remote.records if isinstance(r, Notice)][-1]
+        assert "1 message" in listing.text and "after the restart" in listing.detail
+    finally:
+        await remote.close()

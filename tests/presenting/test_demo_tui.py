@@ -115,6 +115,7 @@ async def test_escape_ends_the_demo_and_auto_advances_by_itself(smtpshell_home: 
         await settle(pilot, app)
         assert _commands(app) == ["<greeting>", "EHLO me.example", "NOOP"]
         assert "Next (3/4): NOOP" in _panel_text(app)  # "# pause" holds --auto until a key
+        assert "paused: a key goes on" in _panel_text(app) and "every 0.1 s" not in _panel_text(app)
         await _key(pilot, app, "escape")
         assert not app.query(DemoPanel)
         assert _commands(app) == ["<greeting>", "EHLO me.example", "NOOP"]
@@ -168,3 +169,31 @@ async def test_a_replay_inside_a_demo_runs_whole_and_the_demo_goes_on(smtpshell_
         assert _commands(app)[-3:] == ["EHLO me.example", "NOOP", "RSET"]
         panel = app.query_one(DemoPanel)
         assert panel.run.source == str(script) and "Next (3/3): QUIT" in _panel_text(app)
+
+
+async def test_a_demo_with_a_message_sends_the_scripts_lines_not_the_composers(
+    smtpshell_home: Path, tmp_path: Path
+) -> None:
+    """After DATA the composer must not open over the demo: the presenter's keys go on sending the script's lines."""
+    from smtpshell.tui.composer import Composer
+
+    script = tmp_path / "message.txt"
+    script.write_text(
+        "EHLO me.example\nMAIL FROM:<alice@sandbox.test>\nRCPT TO:<bob@sandbox.test>\nDATA\n"
+        "Subject: hello class\n\nHi!\n.\nQUIT\n"
+    )
+    app = _app(smtpshell_home, script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await wait_for(pilot, lambda: bool(app.query(DemoPanel)), "the demo panel")
+        for _ in range(4):
+            await _key(pilot, app, "enter")
+        assert not app.query_one(Composer).display
+        assert app.focused is app.query_one(DemoPanel)
+        for _ in range(5):
+            await _key(pilot, app, "enter")
+        await wait_for(pilot, lambda: not app.query(DemoPanel), "the demo to end")
+        assert _commands(app)[-1] == "QUIT"
+        assert app.engine.sandbox is not None
+        (message,) = app.engine.sandbox.store.messages()
+        assert b"Subject: hello class" in message.content and b"Hi!" in message.content
