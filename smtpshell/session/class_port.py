@@ -23,6 +23,21 @@ class ClassChannel(Protocol):
         """The greeting named a channel and the shell joined it."""
         ...
 
+    @property
+    def logged_in(self) -> bool:
+        """The student's login was accepted (their own mailbox can be read)."""
+        ...
+
+    @property
+    def url(self) -> str | None:
+        """The channel's address, once a greeting named it."""
+        ...
+
+    @property
+    def problem(self) -> str | None:
+        """Why the channel is not used, when it is not."""
+        ...
+
     async def reply_read(self, local_address: str, index: int, reply: Reply) -> None:
         """Reply number ``index`` (0: the greeting) was read on the SMTP connection from ``local_address``."""
         ...
