@@ -30,7 +30,6 @@ MINIMAL_APP = """
 from textual.app import App
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
-from textual_autocomplete import AutoComplete
 
 class Minimal(App):
     def compose(self):
@@ -46,7 +45,7 @@ class Minimal(App):
             yield Label("> ")
             field = Input()
             yield field
-            yield AutoComplete(field, candidates=["EHLO", "HELO"])
+            yield OptionList("EHLO", "HELO")  # the completion menu
         yield Footer()
 """
 

@@ -139,7 +139,7 @@ class SMTPShellApp(App[int]):
                 yield ExplanationPane(id="explanation")
                 yield ServerView(id="server-view")
         yield Composer(id="composer")
-        yield CommandLine(self._completions, id="command-line")
+        yield CommandLine(self._completions, self._nothing_to_complete, id="command-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -179,6 +179,11 @@ class SMTPShellApp(App[int]):
     def _completions(self, text: str) -> list[Any]:
         return list(self.engine.completions(text))
 
+    def _nothing_to_complete(self, text: str) -> str:
+        from smtpshell.session.completion_hint import nothing_to_complete
+
+        return nothing_to_complete(text, self.engine.state)
+
     def _record_from_engine(self, record: Record) -> None:
         if threading.get_ident() == self._thread_id:
             self.post_message(RecordArrived(record))
@@ -202,6 +207,7 @@ class SMTPShellApp(App[int]):
             try:
                 await job()
             except Exception as error:  # shown, never raised: the app must keep running
+                self.log.error(f"a line failed: {error!r}")
                 self.post_message(RecordArrived(explain_error(error)))
             finally:
                 self._pending -= 1
@@ -421,8 +427,8 @@ class SMTPShellApp(App[int]):
     async def close_engine(self) -> None:
         try:
             await asyncio.wait_for(self.engine.close(), timeout=5)
-        except Exception:  # leaving must not fail because the server is gone
-            pass
+        except Exception as error:  # leaving must not fail because the server is gone
+            self.log.warning(f"closing the session failed: {error!r}")
 
 
 def run_app(

@@ -14,6 +14,7 @@ from pygments.token import Token, _TokenType
 from rich.highlighter import Highlighter
 from rich.style import Style as RichStyle
 from rich.text import Text
+from textual import log
 from textual.content import Content
 from textual.style import Style
 
@@ -101,7 +102,8 @@ class ThemeHighlighter(Highlighter):
         if resolved is None:
             try:
                 resolved = Style.parse(style, self._variables).rich_style
-            except Exception:  # a variable the theme lacks: plain text beats a crash while typing
+            except Exception as error:  # a variable the theme lacks: plain text beats a crash while typing
+                log.error(f"the highlighting style {style!r} does not resolve in this theme: {error!r}")
                 resolved = RichStyle()
             self._resolved[style] = resolved
         return resolved

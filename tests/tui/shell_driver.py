@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 from textual import events
@@ -70,3 +72,22 @@ def transcript_entry(app: SMTPShellApp, record: Record) -> str:
     transcript = app.query_one(Transcript)
     prompt = transcript.get_option_at_index(transcript.records.index(record)).prompt
     return str(getattr(prompt, "plain", prompt))
+
+
+# Rich's SVG export places each run of text at x = column * 12.2 (its cell width for the default 20px font),
+# clipped to its screen line.
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([0-9.]+)"[^>]*?clip-path="url\(#[^)]*-line-(\d+)\)"[^>]*>(.*?)</text>', re.S)
+SVG_CELL_WIDTH = 12.2
+
+
+def screen_text(app: SMTPShellApp) -> str:
+    """The screen as the learner sees it (every cell, whatever widget drew it), from the app's screenshot."""
+    rows: dict[int, list[str]] = {}
+    width, height = app.size
+    for x, line, text in _SVG_TEXT.findall(app.export_screenshot()):
+        row = rows.setdefault(int(line), [" "] * (width + 2))
+        column = round(float(x) / SVG_CELL_WIDTH)
+        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
+            if column + offset < len(row):
+                row[column + offset] = char
+    return "\n".join("".join(rows.get(y, [])).rstrip() for y in range(height))

@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Static
 
 from smtpshell.tui.app import SMTPShellApp
-from smtpshell.tui.command_line import CommandLine, CompletionDropdown
+from smtpshell.tui.command_line import CommandLine
+from smtpshell.tui.completion_menu import CompletionMenu
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.mailbox import MailboxScreen
 from tests.tui.shell_driver import settle, type_line, wait_for
@@ -26,18 +27,16 @@ async def test_the_address_dropdown_stays_inside_the_screen(make_app: MakeApp, s
         await type_line(pilot, app, "EHLO me")
         app.query_one(CommandLine).input.focus()
         await pilot.press("M", "A", "I", "L", "tab")  # completes MAIL FROM:< and offers the addresses
-        dropdown = app.query_one(CompletionDropdown)
-        await wait_for(pilot, lambda: bool(dropdown.display) and dropdown.option_list.option_count > 0, "the list")
+        menu = app.query_one(CompletionMenu)
+        await wait_for(pilot, lambda: menu.is_open and menu.option_count > 0, "the list")
         await pilot.pause()
-        shown = [
-            str(dropdown.option_list.get_option_at_index(i).prompt) for i in range(dropdown.option_list.option_count)
-        ]
+        shown = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
         rows = {text.split()[0]: text for text in shown}
         assert "a mailing list the sandbox knows" in rows["staff@sandbox.test"]
         assert "a mailbox the sandbox knows" in rows["alice@sandbox.test"]
         assert rows["<>"].endswith("…")  # the null sender's long meaning is cut, not pushed off the screen
-        assert dropdown.region.x >= 0 and dropdown.region.right <= size[0]
-        assert max(len(text) for text in shown) <= dropdown.option_list.content_region.width
+        assert menu.region.x >= 0 and menu.region.right <= size[0]
+        assert max(len(text) for text in shown) <= menu.content_region.width
 
 
 async def test_the_mailbox_footer_offers_only_keys_that_work_there(make_app: MakeApp) -> None:
