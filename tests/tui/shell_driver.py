@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 
 from smtpshell.session.records import Exchange, Record
 from smtpshell.tui.app import SMTPShellApp
@@ -20,6 +20,17 @@ from smtpshell.tui.transcript import Transcript
 async def settle(pilot: Pilot[int], app: SMTPShellApp) -> None:
     """Until every line typed so far was handled by the engine and its records are on screen."""
     await app.wait_until_idle()
+    await pilot.pause()
+
+
+async def steady(pilot: Pilot[int]) -> None:
+    """Stop every cursor blinking (a screenshot must not depend on when it is taken), then let the app settle."""
+    app = pilot.app
+    for widget in app.query("*"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+    if isinstance(app, SMTPShellApp):
+        await app.wait_until_idle()
     await pilot.pause()
 
 
