@@ -42,7 +42,12 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
-MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "step_selection"}  # they act on the panes
+MAIN_SCREEN_ACTIONS = {
+    "toggle_pane",
+    "scroll_explanation",
+    "scroll_conversation",
+    "step_selection",
+}  # they act on the panes
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -79,8 +84,10 @@ class SMTPShellApp(App[int]):
         Binding("f4", "toggle_pane('server-view')", "Server"),
         Binding("f5", "toggle_pane('lesson')", "Lesson"),
         Binding("ctrl+t", "toggle_contrast", "Contrast"),
-        Binding("pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
-        Binding("pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll the conversation", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll the conversation", show=False),
+        Binding("shift+pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
+        Binding("shift+pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
         Binding("alt+up,ctrl+up", "step_selection(-1)", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "step_selection(1)", "Later reply", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -289,7 +296,8 @@ class SMTPShellApp(App[int]):
             pane.show_text(
                 runner.lesson.title,
                 markdown,
-                at_last_heading=runner.finished or runner.step_index > 0,
+                # A small screen has no room for the introduction beside the step: the step comes first there.
+                at_last_heading=runner.finished or runner.step_index > 0 or self.main_screen.has_class("-narrow"),
                 keys=LESSON_DONE_KEYS if runner.finished else LESSON_KEYS,
             )
             self._fit_side()
@@ -416,6 +424,13 @@ class SMTPShellApp(App[int]):
             pane.scroll_page_up(animate=False)
         else:
             pane.scroll_page_down(animate=False)
+
+    def action_scroll_conversation(self, direction: int) -> None:
+        transcript = self.query_one(Transcript)
+        if direction < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)
 
     def action_step_selection(self, delta: int) -> None:
         self.query_one(Transcript).step(delta)

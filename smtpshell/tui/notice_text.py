@@ -12,40 +12,45 @@ import re
 
 from textual.content import Content
 
+from smtpshell.session.text_table import is_table_row, table_cells, table_lines
 from smtpshell.tui.inline_markup import inline_markup
 
 WRAPPED = 60  # lesson files wrap near 100 columns: a line ending before this one was ended on purpose
 INDENT = "   "
 _ITEM = re.compile(r"(?P<mark>[*-]|\d+[.)]) ")
-_TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?")
 _OWN_LINE = ("C:", "S:", ">", "|")  # transcript lines, quotes and table rows never join another line
 
 
-def _is_table(line: str) -> bool:
-    return line.startswith("|") and line.rstrip().endswith("|")
-
-
-def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
-
-
-def _table(rows: list[str], style: str, indent: str) -> list[Content]:
-    """Markdown table rows as aligned columns: the header bold, the rule under it dropped."""
-    cells = [[inline_markup(cell) for cell in _cells(row)] for row in rows if not _TABLE_RULE.fullmatch(row.strip())]
-    columns = max(len(row) for row in cells)
-    widths = [max((row[i].cell_length for row in cells if i < len(row)), default=0) for i in range(columns)]
+def _table(rows: list[str], style: str, indent: str, width: int | None) -> list[Content]:
+    """Markdown table rows as columns, the header bold; with a width, each column wraps inside itself."""
+    cells = table_cells(rows)
+    if width is not None and len(cells[0]) == 2:
+        laid = table_lines(cells, width - len(indent))
+        out = []
+        header_rows = len(table_lines(cells[:1], width - len(indent))) if len(cells) > 1 else 0
+        for number, (left, right) in enumerate(laid):
+            line = Content.assemble(indent, (left, "$text-accent"), inline_markup(right)).rstrip()
+            out.append((line.stylize("bold") if number < header_rows else line).stylize_before(style))
+        return out
+    marked = [[inline_markup(cell) for cell in row] for row in cells]
+    columns = max(len(row) for row in marked)
+    widths = [max((row[i].cell_length for row in marked if i < len(row)), default=0) for i in range(columns)]
     out = []
-    for number, row in enumerate(cells):
+    for number, row in enumerate(marked):
         padded = [cell.pad_right(widths[i] - cell.cell_length) for i, cell in enumerate(row)]
         line = Content("  ").join(padded).rstrip()
-        if number == 0 and len(cells) > 1:
+        if number == 0 and len(marked) > 1:
             line = line.stylize("bold")
         out.append(Content.assemble(indent, line).stylize_before(style))
     return out
 
 
-def notice_lines(text: str, style: str = "$text-muted", indent: str = INDENT) -> list[Content]:
-    """The detail of a notice, line by line, indented under its headline."""
+def notice_lines(
+    text: str, style: str = "$text-muted", indent: str = INDENT, *, width: int | None = None, joined: bool = False
+) -> list[Content]:
+    """The detail of a notice, line by line, indented under its headline. Only ``joined`` text (a lesson's Markdown,
+    hard-wrapped in its file) joins a line that reaches toward the wrap width with the next; the shell's own
+    lines (/state, say) stay apart. ``width`` lays a two-column table out to fit."""
     out: list[Content] = []
     prose: list[str] = []  # the lines read so far, joined where the file had wrapped them
     table: list[str] = []
@@ -57,7 +62,7 @@ def notice_lines(text: str, style: str = "$text-muted", indent: str = INDENT) ->
         out.extend(Content(indent).append(inline_markup(line)).stylize_before(style) for line in prose)
         prose.clear()
         if table:
-            out.extend(_table(table, style, indent))
+            out.extend(_table(table, style, indent, width))
             table.clear()
 
     for raw in text.splitlines():
@@ -69,7 +74,7 @@ def notice_lines(text: str, style: str = "$text-muted", indent: str = INDENT) ->
         if fenced:  # code: exactly as written
             out.append(Content(indent + "  " + line).stylize(style))
             continue
-        if _is_table(line):
+        if is_table_row(line):
             if prose:
                 flush()
             table.append(line)
@@ -93,7 +98,7 @@ def notice_lines(text: str, style: str = "$text-muted", indent: str = INDENT) ->
                 line = "• " + line[item.end() :]
             prose.append(line)
             in_item = item is not None
-        goes_on = len(raw.rstrip()) >= WRAPPED and not line.startswith(_OWN_LINE)
+        goes_on = joined and len(raw.rstrip()) >= WRAPPED and not line.startswith(_OWN_LINE)
         if not line.strip():
             in_item = False
     flush()

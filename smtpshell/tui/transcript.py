@@ -66,11 +66,19 @@ def render_exchange(exchange: Exchange, lexer: Lexer | None) -> Content:
     return Content("\n").join(Content.assemble(mark, " ", line) for line in rendered)
 
 
-def render_notice(notice: Notice) -> Content:
+LESSON_POINTER = "  → the lesson pane"
+
+
+def render_notice(notice: Notice, width: int | None = None) -> Content:
     mark, style = NOTICE_MARKS.get(notice.level, NOTICE_MARKS["info"])
+    if notice.lesson_text:  # the lesson pane shows these words: here only a line that marks the moment
+        return Content.assemble(
+            (f"{mark} ", "$text-muted"), (notice.text, "$text-muted"), (LESSON_POINTER, "italic $text-muted")
+        )
     text = Content.assemble((f"{mark} ", f"bold {style}"), inline_markup(notice.text, style))
     if notice.detail:
-        text = Content.assemble(text, "\n", Content("\n").join(notice_lines(notice.detail)))
+        detail = notice_lines(notice.detail, width=width, joined=notice.lesson_text)
+        text = Content.assemble(text, "\n", Content("\n").join(detail))
     return text
 
 
@@ -96,11 +104,11 @@ def render_connection(change: ConnectionChange) -> Content:
     return text
 
 
-def render_record(record: Record, lexer: Lexer | None) -> Content:
+def render_record(record: Record, lexer: Lexer | None, width: int | None = None) -> Content:
     if isinstance(record, Exchange):
         return render_exchange(record, lexer)
     if isinstance(record, Notice):
-        return render_notice(record)
+        return render_notice(record, width)
     return render_connection(record)
 
 
@@ -118,12 +126,18 @@ class Transcript(OptionList):
 
     def add_record(self, record: Record) -> None:
         self.records.append(record)
-        self.add_option(Option(render_record(record, self._lexer), id=f"record-{len(self.records) - 1}"))
+        rendered = render_record(record, self._lexer, self._text_width())
+        self.add_option(Option(rendered, id=f"record-{len(self.records) - 1}"))
         if self.following:
             if worth_selecting(record):
                 self.select_index(len(self.records) - 1, follow=True)
             else:  # keep the reply explained, but show what came after it
-                self.scroll_end(animate=False)
+                self.show_latest()
+
+    def _text_width(self) -> int:
+        """The columns an entry has (its padding and the scrollbar taken off), for tables laid out to fit."""
+        width = self.scrollable_content_region.width or self.app.size.width - 4
+        return max(40, width - 3)
 
     def select_index(self, index: int, *, follow: bool = False) -> None:
         if not self.records:
@@ -132,9 +146,24 @@ class Transcript(OptionList):
         self.highlighted = index
         self.following = follow or not any(worth_selecting(r) for r in self.records[index + 1 :])
         if self.following:
-            self.scroll_end(animate=False)
+            self.show_latest()
         else:
             self.scroll_to_highlight()
+
+    def show_latest(self) -> None:
+        """The end of the conversation, once laid out; but when only lesson pointers follow the selected reply,
+        never with that reply's first line cut off (the step is about it)."""
+        self.call_after_refresh(self._show_latest)
+
+    def _show_latest(self) -> None:
+        self.scroll_end(animate=False, immediate=True)
+        selected = self.highlighted
+        if selected is not None and all(is_lesson_pointer(r) for r in self.records[selected + 1 :]):
+            self.scroll_to_highlight()
+
+    def on_resize(self) -> None:
+        if self.following:  # a resize re-wraps every entry: the end of the conversation stays in view
+            self.show_latest()
 
     def step(self, delta: int) -> None:
         """Move the selection from the command line (Alt+Up/Down) without taking the focus."""
@@ -149,6 +178,12 @@ class Transcript(OptionList):
     def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         later = self.records[event.option_index + 1 :]
         self.following = not any(worth_selecting(record) for record in later)
+
+
+def is_lesson_pointer(record: Record) -> bool:
+    """A line that only marks where the lesson pane took over (the step, its why): it must not push the reply
+    the step is about off the screen."""
+    return isinstance(record, Notice) and record.lesson_text
 
 
 def worth_selecting(record: Record) -> bool:

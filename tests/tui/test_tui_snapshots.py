@@ -127,3 +127,30 @@ async def test_the_pinned_world_reaches_the_template_and_the_sandbox(pinned_app:
         assert message.queue_id == "SNAP0002" and message.received_at == FIXED_MOMENT
         assert b"\r\n\tWed, 01 May 2024 09:30:00 +0000\r\n" in message.content
         assert b"Message-ID: <SNAP0001@sandbox.test>" in message.content
+
+
+SMALL = (80, 24)  # the size most terminals open at, and what a projector shows
+
+
+def test_a_lesson_step_at_80x24(snap: Compare, pinned_app: Callable[..., SMTPShellApp]) -> None:
+    async def run(pilot: Pilot[int]) -> None:
+        app = pilot.app
+        assert isinstance(app, SMTPShellApp)
+        await lines("EHLO client.example")(pilot)
+        assert app.engine.lessons is not None and app.engine.lessons.step_index == 1
+
+    assert snap(pinned_app(lesson_id="sending-a-message"), terminal_size=SMALL, run_before=run)
+
+
+def test_data_with_the_composer_at_80x24(snap: Compare, pinned_app: Callable[..., SMTPShellApp]) -> None:
+    send = lines("EHLO client.example", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "DATA")
+
+    async def run(pilot: Pilot[int]) -> None:
+        await send(pilot)
+        assert pilot.app.query_one(Composer).display
+
+    assert snap(pinned_app(lesson_id="sending-a-message"), terminal_size=SMALL, run_before=run)
+
+
+def test_help_at_80x24(snap: Compare, pinned_app: Callable[..., SMTPShellApp]) -> None:
+    assert snap(pinned_app(), terminal_size=SMALL, run_before=lines("/help"))
