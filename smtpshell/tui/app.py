@@ -75,6 +75,7 @@ def explain_error(error: BaseException) -> Notice:
 
 class SMTPShellApp(App[int]):
     TITLE = "smtpshell"
+    AUTO_FOCUS = "#command-input"  # keys typed while the shell starts go to the command line, not nowhere
     CSS_PATH = "smtpshell.tcss"
     COMMANDS = App.COMMANDS | {MetaCommandProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -123,6 +124,7 @@ class SMTPShellApp(App[int]):
         self._explanations = True
         self._lesson_markdown = ""
         self._last_record: Record | None = None
+        self._tls: dict[str, str] | None = None  # the TLS the last connection record reported
         self.engine: ShellEngine = engine if engine is not None else self._make_engine()
         self.engine.on_record = self._record_from_engine
         self.submit(self._start_engine)  # the first job: connect, and show the greeting
@@ -253,7 +255,7 @@ class SMTPShellApp(App[int]):
             self._explanations = engine.explanations
             self.query_one(ExplanationPane).display = engine.explanations
             self._fit_side()
-        self.query_one(StatusBar).update_state(self._target_label(), engine.state, engine.connected)
+        self._update_status()
         self._refresh_server_view()
         self._refresh_lesson()
         if engine.quit_requested:
@@ -263,6 +265,11 @@ class SMTPShellApp(App[int]):
         if self.main_screen.has_class("-composing") != composing:
             self.main_screen.set_class(composing, "-composing")
             self.refresh_bindings()  # on a narrow screen the pane keys go while composing
+
+    def _update_status(self) -> None:
+        engine = self.engine
+        tls = self._tls if engine.connected else None
+        self.query_one(StatusBar).update_state(self._target_label(), engine.state, engine.connected, tls)
 
     def _target_label(self) -> str:
         return self.engine.target.describe()
@@ -308,10 +315,12 @@ class SMTPShellApp(App[int]):
     @on(RecordArrived)
     def _show_record(self, event: RecordArrived) -> None:
         record = event.record
+        if isinstance(record, ConnectionChange):  # TLS as the connection reported it; none after a disconnect
+            self._tls = (record.tls_info or None) if record.event != "disconnected" else None
         transcript = self.query_one(Transcript)
         transcript.add_record(record)
         if isinstance(record, Exchange | ConnectionChange):
-            self.query_one(StatusBar).update_state(self._target_label(), self.engine.state, self.engine.connected)
+            self._update_status()
         if isinstance(record, Notice) and record.level == "error":
             self.notify(record.detail or record.text, title=record.text, severity="error", timeout=8)
         elif isinstance(record, ConnectionChange) and record.event == "disconnected" and self._unexpected(record):

@@ -36,6 +36,9 @@ PLACEHOLDERS = {
 }
 AUTH_PLACEHOLDER = "one base64 line answers the server's 334; * gives up"
 
+# Enter; and a line feed: keys typed while the shell starts, before the terminal is in raw mode, end in LF.
+SUBMIT_KEYS = ("enter", "ctrl+j")
+
 # Input's own editing keys, run here as they arrive rather than by the app once the key has bubbled up to it:
 # by then the keys typed after them would already be in the line. Enter is ours; Ctrl+C is the app's.
 _OWN_KEYS = {"enter", "ctrl+c", "super+c"}
@@ -146,7 +149,7 @@ class CommandInput(Input):
     async def on_key(self, event: events.Key) -> None:
         key = event.key
         menu = self.menu
-        if key == "enter":
+        if key in SUBMIT_KEYS:
             self._stop(event)
             chosen = menu.chosen
             if chosen is not None:

@@ -6,6 +6,8 @@ explanation pane shows.
 
 from __future__ import annotations
 
+import textwrap
+
 from pygments.lexer import Lexer
 from textual.content import Content
 from textual.widgets import OptionList
@@ -22,6 +24,7 @@ PAYLOAD_PREVIEW = 12  # message lines shown before the rest is summarised
 NOTICE_MARKS = {"info": ("ℹ", "$text-primary"), "warning": ("⚠", "$text-warning"), "error": ("✖", "$text-error")}
 
 
+REASON_INDENT = "   "  # under the reply's text, past its "S: "
 WHO_STYLES = {"C": "bold $text-accent", "S": "bold $text-primary"}
 DATA_CONTEXT = [("C", "DATA"), ("S", "354 go ahead")]  # tells the lexer that the lines after it are a message
 
@@ -35,7 +38,7 @@ def _lexed(lines: list[tuple[str, str]], lexer: Lexer | None, context: list[tupl
     return [line.stylize(WHO_STYLES[who], 0, 2) for line, (who, _) in zip(rendered, lines, strict=False)]
 
 
-def render_exchange(exchange: Exchange, lexer: Lexer | None) -> Content:
+def render_exchange(exchange: Exchange, lexer: Lexer | None, width: int = 100) -> Content:
     lines: list[tuple[str, str]] = []
     context: list[tuple[str, str]] = []
     hidden = 0
@@ -62,6 +65,10 @@ def render_exchange(exchange: Exchange, lexer: Lexer | None) -> Content:
             rendered.insert(end, Content(more).stylize("italic $text-muted").stylize(WHO_STYLES["C"], 0, 2))
     if exchange.reply is None:
         rendered.append(Content("S: no reply: the connection ended").stylize("italic $text-error"))
+    elif exchange.server_reason:  # the sandbox's rule for this reply, one dim line under it (wrapped under itself)
+        reason = f"↳ why: {visible_controls(exchange.server_reason)}"
+        folded = textwrap.wrap(reason, width=max(20, width - 3 - len(REASON_INDENT)), subsequent_indent="  ")
+        rendered += [Content(REASON_INDENT + line).stylize("$text-muted") for line in folded]
     mark = Content(TLS_MARK if exchange.tls else PLAIN_MARK).stylize("$text-success")
     return Content("\n").join(Content.assemble(mark, " ", line) for line in rendered)
 
@@ -106,7 +113,7 @@ def render_connection(change: ConnectionChange) -> Content:
 
 def render_record(record: Record, lexer: Lexer | None, width: int | None = None) -> Content:
     if isinstance(record, Exchange):
-        return render_exchange(record, lexer)
+        return render_exchange(record, lexer, width or 100)
     if isinstance(record, Notice):
         return render_notice(record, width)
     return render_connection(record)

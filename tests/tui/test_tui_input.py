@@ -42,6 +42,19 @@ async def test_a_burst_of_two_lines_sends_each_line_once_as_typed(make_app: Make
         assert app.query_one(CommandLine).input.value == ""
 
 
+async def test_lines_typed_while_the_shell_starts_end_with_a_line_feed_and_are_sent(make_app: MakeApp) -> None:
+    """Before the terminal is switched to raw mode, it turns Enter into LF (Textual reads it as ctrl+j)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.query_one(CommandLine).input.focus()
+        for char in "NOOP\n":
+            app.post_message(events.Key("ctrl+j", "\n") if char == "\n" else events.Key(char, char))
+        await wait_for(pilot, lambda: len(sent_commands(app)) >= 1, "the NOOP")
+        await settle(pilot, app)
+        assert sent_commands(app) == ["NOOP"]
+
+
 async def test_editing_keys_in_a_burst_apply_in_order(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

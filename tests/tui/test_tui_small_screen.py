@@ -50,7 +50,9 @@ async def test_lesson_3_at_80x24_shows_each_step_beside_the_reply_it_is_about(ma
         for index, step in enumerate(steps):
             assert app.engine.lessons.step_index == index
             heading, words = step_on_screen(app)
-            await wait_for(pilot, lambda h=heading: h in screen_text(app), f"{heading!r} on the screen")
+            await wait_for(
+                pilot, lambda w=words: w in " ".join(screen_text(app).split()), f"{heading!r} on the screen", 400
+            )
             screen = screen_text(app)
             assert " ".join(screen.split()).count(words) == 1, (words, screen)  # the step's text, in one place only
             assert first_reply_line(exchanges(app)[-1]) in screen, screen  # the reply the step is about
