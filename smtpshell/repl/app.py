@@ -22,6 +22,8 @@ from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
+from smtpshell.session.abandon import HOW as ABANDON_HOW
+from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.engine import ShellEngine
 from smtpshell.session.records import Exchange, Record
 from smtpshell.session.state_text import status_fields
@@ -89,6 +91,7 @@ class Repl:
     async def run(self) -> int:
         engine = self.engine
         await engine.start()
+        abandon_armed = False  # Ctrl-C was pressed once while a message was being typed
         try:
             while not engine.quit_requested:
                 self.history.refresh()
@@ -98,12 +101,20 @@ class Repl:
                     # Read when drawn: a server hanging up during the prompt puts the engine back in command mode.
                     line = await self.session.prompt_async(lambda: engine.prompt, default=default)
                 except KeyboardInterrupt:
+                    if writing_a_message(engine):  # the only way out of DATA that delivers nothing: hang up
+                        if abandon_armed:
+                            abandon_message(engine)
+                        else:
+                            engine.notice("info", "The server is reading the message.", ABANDON_HOW)
+                        abandon_armed = not abandon_armed
+                        continue
                     said = engine.cancel_input()
                     if said:
                         engine.notice("info", said)
                     continue
                 except EOFError:
                     break
+                abandon_armed = False
                 # One typed line is on screen already; a pasted block is better read again, paired with replies.
                 single = "\n" not in line
                 self._typed = single and (

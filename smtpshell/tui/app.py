@@ -21,8 +21,10 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, OptionList
+from textual.widgets import Footer, Input, OptionList, TextArea
 
+from smtpshell.session.abandon import HOW as ABANDON_HOW
+from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.command_line import CommandLine
@@ -91,6 +93,9 @@ class SMTPShellApp(App[int]):
         Binding("shift+pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
         Binding("alt+up,ctrl+up", "step_selection(-1)", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "step_selection(1)", "Later reply", show=False),
+        # Ctrl+C copies a selection; otherwise it cancels what is under way: the line being typed, a password
+        # prompt, or (pressed twice) a message half typed after DATA, by closing the connection.
+        Binding("ctrl+c", "cancel", "Cancel", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -125,6 +130,7 @@ class SMTPShellApp(App[int]):
         self._lesson_markdown = ""
         self._last_record: Record | None = None
         self._tls: dict[str, str] | None = None  # the TLS the last connection record reported
+        self._abandon_armed = False  # Ctrl+C was pressed once while a message was being typed
         self.engine: ShellEngine = engine if engine is not None else self._make_engine()
         self.engine.on_record = self._record_from_engine
         self.submit(self._start_engine)  # the first job: connect, and show the greeting
@@ -149,7 +155,7 @@ class SMTPShellApp(App[int]):
                 yield ServerView(id="server-view")
         yield Composer(id="composer")
         yield CommandLine(self._completions, self._nothing_to_complete, id="command-line")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.theme = self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
@@ -180,7 +186,10 @@ class SMTPShellApp(App[int]):
         self.query_one(CommandLine).set_theme_variables(self.theme_variables)
 
     def on_resize(self, event: Resize) -> None:
-        self.main_screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        narrow = event.size.width < NARROW_WIDTH
+        self.main_screen.set_class(narrow, "-narrow")
+        # At 80 columns every cell of the footer goes to the keys (F1's help names Ctrl+P too).
+        self.query_one(Footer).show_command_palette = not narrow
         self.refresh_bindings()
 
     # ---- the engine -----------------------------------------------------------------------------------------
@@ -352,7 +361,11 @@ class SMTPShellApp(App[int]):
     @on(CommandLine.Submitted)
     def _line_submitted(self, event: CommandLine.Submitted) -> None:
         line = event.line
-        self.query_one(Transcript).following = True  # what the learner just typed is what they want explained
+        transcript = self.query_one(Transcript)
+        transcript.following = True  # what the learner just typed is what they want explained
+        self._abandon_armed = False
+        if event.mode == "data" and "\n" not in line and line != "." and not line.startswith(META_PREFIX):
+            transcript.echo_message_line(line)  # shown as typed; the message goes out with its final "."
         self.submit(lambda: self.engine.submit(line))
 
     @on(Composer.Send)
@@ -419,6 +432,36 @@ class SMTPShellApp(App[int]):
             )
             return
         self.push_screen(MailboxScreen(self.engine.mailbox, **({"clock": self._clock} if self._clock else {})))
+
+    def action_cancel(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input | TextArea) and focused.selected_text:
+            focused.action_copy()
+            return
+        engine = self.engine
+        if writing_a_message(engine) and self._pending == 0:
+            if self._abandon_armed:
+                self._abandon_armed = False
+                self.submit(self._abandon_message)
+            else:
+                self._abandon_armed = True
+                self.notify(ABANDON_HOW, title="Abandon the message?", severity="warning", timeout=10)
+            return
+        if engine.mode == "secret" or engine.bdat_command is not None:
+            said = engine.cancel_input()
+            if said:
+                engine.notice("info", said)
+            self._after_step()
+            return
+        command_input = self.query_one(CommandLine).input
+        if command_input.value:
+            command_input.put("")
+        else:
+            self.notify("Nothing to cancel. Ctrl+Q (or /quit) leaves the shell.", timeout=4)
+
+    async def _abandon_message(self) -> None:
+        self.clear_notifications()  # the question is answered
+        abandon_message(self.engine)
 
     def action_toggle_contrast(self) -> None:
         if self.theme == HIGH_CONTRAST:

@@ -130,8 +130,10 @@ class Transcript(OptionList):
         self._lexer = make_lexer("SMTPTranscriptLexer")
         self.records: list[Record] = []
         self.following = True  # the latest record is selected as it arrives, until the learner picks another
+        self._echoes = 0  # message lines typed after 354, shown at the end until the message goes out
 
     def add_record(self, record: Record) -> None:
+        self.clear_echoes()
         self.records.append(record)
         rendered = render_record(record, self._lexer, self._text_width())
         self.add_option(Option(rendered, id=f"record-{len(self.records) - 1}"))
@@ -140,6 +142,25 @@ class Transcript(OptionList):
                 self.select_index(len(self.records) - 1, follow=True)
             else:  # keep the reply explained, but show what came after it
                 self.show_latest()
+
+    def echo_message_line(self, line: str) -> None:
+        """A line of the message typed by hand: shown at once, though the shell sends the message only with its
+        final "." (the DATA exchange then replaces these lines)."""
+        note = "   (kept until the final '.')" if not self._echoes else ""
+        text = Content.assemble(
+            PLAIN_MARK + " ",
+            ("C: ", WHO_STYLES["C"]),
+            (visible_controls(line), "$text-muted"),
+            (note, "italic $text-muted"),
+        )
+        self._echoes += 1
+        self.add_option(Option(text, id=f"echo-{self._echoes}"))
+        self.show_latest()
+
+    def clear_echoes(self) -> None:
+        for number in range(1, self._echoes + 1):
+            self.remove_option(f"echo-{number}")
+        self._echoes = 0
 
     def _text_width(self) -> int:
         """The columns an entry has (its padding and the scrollbar taken off), for tables laid out to fit."""
@@ -183,6 +204,8 @@ class Transcript(OptionList):
         return self.records[self.highlighted]
 
     def _on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index >= len(self.records):  # a message line typed by hand: nothing to explain
+            return
         later = self.records[event.option_index + 1 :]
         self.following = not any(worth_selecting(record) for record in later)
 
