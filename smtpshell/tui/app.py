@@ -27,7 +27,7 @@ from smtpshell.session.abandon import HOW as ABANDON_HOW
 from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
-from smtpshell.tui.command_line import CommandLine
+from smtpshell.tui.command_line import CommandLine, command_placeholder
 from smtpshell.tui.composer import Composer
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
@@ -265,6 +265,9 @@ class SMTPShellApp(App[int]):
             self.query_one(ExplanationPane).display = engine.explanations
             self._fit_side()
         self._update_status()
+        runner = engine.lessons
+        step = runner.step if runner is not None and not runner.finished else None
+        command_line.suggest(command_placeholder(engine.state, engine.connected, step and step.instruction))
         self._refresh_server_view()
         self._refresh_lesson()
         if engine.quit_requested:

@@ -9,6 +9,7 @@ A pasted block of several lines stays on the line until Enter sends it whole (th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label
 
+from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.commands import COMMANDS
 from smtpshell.tui.completion_menu import CompletionMenu
 from smtpshell.tui.highlighting import ThemeHighlighter, make_lexer, visible_controls
 
@@ -35,6 +38,23 @@ PLACEHOLDERS = {
     "secret": "typed without echo",
 }
 AUTH_PLACEHOLDER = "one base64 line answers the server's 334; * gives up"
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def command_placeholder(state: ClientState, connected: bool, lesson_step: str | None = None) -> str:
+    """What the empty command line suggests now: the lesson step's command, else what the session expects."""
+    if lesson_step is not None:
+        code = _CODE_SPAN.search(lesson_step)
+        if code is not None:
+            return f"the step says: {code.group(1)} — /hint helps, Tab completes"
+    if not connected:
+        return "not connected: /sandbox for the sandbox, /connect HOST for a server — F1 helps"
+    verbs = [verb for verb in state.next_verbs() if verb in COMMANDS]
+    if not verbs:
+        return PLACEHOLDERS["command"]
+    shown = " · ".join(COMMANDS[verb].syntax.split(" [")[0] for verb in verbs[:2])
+    return f"next: {shown} — Tab completes, F1 helps"
+
 
 # Enter; and a line feed: keys typed while the shell starts, before the terminal is in raw mode, end in LF.
 SUBMIT_KEYS = ("enter", "ctrl+j")
@@ -340,10 +360,16 @@ class CommandLine(Horizontal):
         command_input = self.input
         command_input.mode = mode
         command_input.password = mode == "secret"
-        command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
+        if mode != "command" or prompt.startswith("auth"):
+            command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
         command_input.theme_highlighter.lexer = make_lexer("SMTPCommandLexer") if mode == "command" else None
         if mode != "command":
             command_input.menu.hide()
+
+    def suggest(self, placeholder: str) -> None:
+        """The command-mode placeholder (it follows the session and the lesson)."""
+        if self.mode == "command" and not self.prompt.startswith("auth"):
+            self.input.placeholder = placeholder
 
     def set_theme_variables(self, variables: dict[str, str]) -> None:
         self.input.theme_highlighter.set_theme(variables)

@@ -10,7 +10,7 @@ from textual import events
 from smtpshell.tui.app import SMTPShellApp
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.completion_menu import CompletionMenu
-from tests.tui.shell_driver import exchanges, records, screen_text, settle, type_line, wait_for
+from tests.tui.shell_driver import exchanges, explanation_text, records, screen_text, settle, type_line, wait_for
 
 MakeApp = Callable[..., SMTPShellApp]
 SIZE = (100, 30)
@@ -164,3 +164,26 @@ async def test_enter_with_the_menu_open_but_nothing_chosen_sends_the_line_as_typ
         await pilot.press(*"LO me", "enter")
         await settle(pilot, app)
         assert sent_commands(app) == ["EHLO me"]
+
+
+async def test_a_mistyped_verb_gets_its_500_and_a_guess_in_the_explanation(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "EHOL me")
+        reply = exchanges(app)[-1].reply
+        assert reply is not None and reply.code == 500
+        assert "Did you mean EHLO?" in explanation_text(app)
+
+
+async def test_the_placeholder_follows_the_session_and_the_lesson(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        assert "smtp> next: EHLO <domain>" in screen_text(app)
+        await type_line(pilot, app, "EHLO me")
+        assert "smtp> next: MAIL FROM:<reverse-path>" in screen_text(app)
+        await type_line(pilot, app, "QUIT")
+        assert "smtp> not connected: /sandbox" in screen_text(app)
+        await type_line(pilot, app, "/lesson sending-a-message")
+        assert "smtp> the step says: EHLO client.example" in screen_text(app)
