@@ -21,11 +21,12 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
+from smtpshell.repl.markdown_lines import notice_fragment_lines, plain_text
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
 from smtpshell.session.abandon import HOW as ABANDON_HOW
 from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.engine import ShellEngine
-from smtpshell.session.records import Exchange, Record
+from smtpshell.session.records import Exchange, Notice, Record
 from smtpshell.session.state_text import status_fields
 from smtpshell.session.transcript import display_lines
 
@@ -76,16 +77,25 @@ class Repl:
         if self.session.app.is_running:  # a record can come while the prompt waits (the server hung up)
             self.session.app.invalidate()  # redraw the toolbar with the new state
         width = shutil.get_terminal_size((100, 24)).columns
+        if isinstance(record, Notice):  # the shell's and the lessons' texts: Markdown, rendered
+            self._print(notice_fragment_lines(record, width))
+            return
         lines = display_lines(record, explanations=self.engine.explanations, width=width)
         shown = [not (hide_client and line.style in ("client", "data")) for line in lines]
         if self.out is not None:
             self.out.write("".join(line.text + "\n" for line, keep in zip(lines, shown, strict=True) if keep))
             self.out.flush()
             return
+        self._print([styled for styled, keep in zip(styled_lines(lines), shown, strict=True) if keep])
+
+    def _print(self, lines: list[StyleAndTextTuples]) -> None:
+        if self.out is not None:
+            self.out.write("".join(plain_text(line) + "\n" for line in lines))
+            self.out.flush()
+            return
         fragments: StyleAndTextTuples = []
-        for styled, keep in zip(styled_lines(lines), shown, strict=True):
-            if keep:
-                fragments += [*styled, ("", "\n")]
+        for line in lines:
+            fragments += [*line, ("", "\n")]
         print_formatted_text(FormattedText(fragments), style=STYLE, end="", output=self._output)
 
     async def run(self) -> int:

@@ -48,17 +48,25 @@ def _wrap(text: str, width: int) -> list[str]:
     return [line.replace(_KEEP, " ") for line in lines] or [""]
 
 
-def table_lines(rows: Sequence[Sequence[str]], width: int) -> list[tuple[str, str]]:
-    """Each row as (first column, the rest) pairs of screen lines; the first is padded to the column's width."""
+def table_rows(rows: Sequence[Sequence[str]], width: int) -> list[list[tuple[str, str]]]:
+    """Each row as its screen lines, (first column padded to the column's width, the rest)."""
     if not rows:
         return []
     first = min(FIRST_COLUMN_MAX, max(len(row[0]) for row in rows if row))
     rest = width - first - GAP
-    out: list[tuple[str, str]] = []
+    out: list[list[tuple[str, str]]] = []
     for row in rows:
         left = _wrap(row[0], first) if row else [""]
         right = _wrap("  ".join(row[1:]), rest) if len(row) > 1 else [""]
-        for number in range(max(len(left), len(right))):
-            cell = left[number] if number < len(left) else ""
-            out.append((cell.ljust(first) + " " * GAP, right[number] if number < len(right) else ""))
+        out.append(
+            [
+                ((left[n] if n < len(left) else "").ljust(first) + " " * GAP, right[n] if n < len(right) else "")
+                for n in range(max(len(left), len(right)))
+            ]
+        )
     return out
+
+
+def table_lines(rows: Sequence[Sequence[str]], width: int) -> list[tuple[str, str]]:
+    """The screen lines of every row, in order (see table_rows)."""
+    return [line for row in table_rows(rows, width) for line in row]
