@@ -149,7 +149,7 @@ class ShellEngine:
             self.state,
             addresses=addresses,
             history=self.history.lines(),
-            lessons=meta.lesson_choices(self),
+            lessons=meta.lesson_choices(self) if text_before_cursor.lstrip().startswith(META_PREFIX) else (),
         )
 
     def take_suggestion(self) -> str | None:

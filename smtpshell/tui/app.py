@@ -8,6 +8,7 @@ in the order the lines were typed, so the screen never waits on the network and 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,18 +22,16 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, TextArea
 
-from smtpshell.session.abandon import HOW as ABANDON_HOW
-from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.command_line import CommandLine, command_placeholder
 from smtpshell.tui.composer import Composer
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
+from smtpshell.tui.key_bar import KeyBar
 from smtpshell.tui.lesson_pane import LessonPane
-from smtpshell.tui.mailbox import MailboxScreen
 from smtpshell.tui.palette import MetaCommandProvider
 from smtpshell.tui.server_view import ServerView
 from smtpshell.tui.status_bar import StatusBar
@@ -44,12 +43,8 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
-MAIN_SCREEN_ACTIONS = {
-    "toggle_pane",
-    "scroll_explanation",
-    "scroll_conversation",
-    "step_selection",
-}  # they act on the panes
+# They act on the panes (or the command line) of the main screen: on the mailbox they would act unseen.
+MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "scroll_conversation", "step_selection", "cancel"}
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -131,9 +126,19 @@ class SMTPShellApp(App[int]):
         self._last_record: Record | None = None
         self._tls: dict[str, str] | None = None  # the TLS the last connection record reported
         self._abandon_armed = False  # Ctrl+C was pressed once while a message was being typed
-        self.engine: ShellEngine = engine if engine is not None else self._make_engine()
-        self.engine.on_record = self._record_from_engine
-        self.submit(self._start_engine)  # the first job: connect, and show the greeting
+        # The engine (the sandbox, the network, the explanations: most of the start-up time) is built by the first
+        # job, after the first frame is on the screen; until then the screen is drawn and keys are read.
+        self._engine = engine
+        if engine is not None:
+            engine.on_record = self._record_from_engine
+        self._first_frame = asyncio.Event()
+        self.submit(self._start_engine)  # the first job: build the engine, connect, and show the greeting
+
+    @property
+    def engine(self) -> ShellEngine:
+        if self._engine is None:  # asked for before the first job built it: build it now
+            self._engine = self._make_engine()
+        return self._engine
 
     def _make_engine(self) -> ShellEngine:
         from smtpshell.session.engine import ShellEngine
@@ -155,7 +160,7 @@ class SMTPShellApp(App[int]):
                 yield ServerView(id="server-view")
         yield Composer(id="composer")
         yield CommandLine(self._completions, self._nothing_to_complete, id="command-line")
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.theme = self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
@@ -165,6 +170,7 @@ class SMTPShellApp(App[int]):
         self._theme_changed(self.current_theme)
         self.query_one(CommandLine).input.focus()
         self._run_engine()
+        self.call_after_refresh(self._first_frame.set)
 
     @property
     def main_screen(self) -> Screen[Any]:
@@ -186,10 +192,7 @@ class SMTPShellApp(App[int]):
         self.query_one(CommandLine).set_theme_variables(self.theme_variables)
 
     def on_resize(self, event: Resize) -> None:
-        narrow = event.size.width < NARROW_WIDTH
-        self.main_screen.set_class(narrow, "-narrow")
-        # At 80 columns every cell of the footer goes to the keys (F1's help names Ctrl+P too).
-        self.query_one(Footer).show_command_palette = not narrow
+        self.main_screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
         self.refresh_bindings()
 
     # ---- the engine -----------------------------------------------------------------------------------------
@@ -219,6 +222,7 @@ class SMTPShellApp(App[int]):
 
     @work(group="engine", exclusive=True, exit_on_error=False)
     async def _run_engine(self) -> None:
+        await self._first_frame.wait()
         while True:
             job = await self._jobs.get()
             self.query_one(StatusBar).busy = "waiting for the server…"
@@ -235,6 +239,8 @@ class SMTPShellApp(App[int]):
                     self.call_after_refresh(self._idle.set)
 
     async def _start_engine(self) -> None:
+        if self._engine is None:  # its modules are read in a thread: the screen stays responsive meanwhile
+            await asyncio.to_thread(importlib.import_module, "smtpshell.session.engine")
         await self.engine.start()
         if self._lesson_id:
             await self.engine.submit(f"{META_PREFIX}lesson {self._lesson_id}")
@@ -403,7 +409,7 @@ class SMTPShellApp(App[int]):
 
     def action_help(self) -> None:
         focused = self.focused
-        if isinstance(self.screen, MailboxScreen):
+        if self.screen.has_class("mailbox"):
             context = "mailbox"
         elif self._mode in ("data", "secret"):
             context = self._mode
@@ -434,9 +440,13 @@ class SMTPShellApp(App[int]):
                 timeout=6,
             )
             return
+        from smtpshell.tui.mailbox import MailboxScreen  # read when first opened: the first frame comes sooner
+
         self.push_screen(MailboxScreen(self.engine.mailbox, **({"clock": self._clock} if self._clock else {})))
 
     def action_cancel(self) -> None:
+        from smtpshell.session.abandon import HOW, writing_a_message
+
         focused = self.focused
         if isinstance(focused, Input | TextArea) and focused.selected_text:
             focused.action_copy()
@@ -448,7 +458,7 @@ class SMTPShellApp(App[int]):
                 self.submit(self._abandon_message)
             else:
                 self._abandon_armed = True
-                self.notify(ABANDON_HOW, title="Abandon the message?", severity="warning", timeout=10)
+                self.notify(HOW, title="Abandon the message?", severity="warning", timeout=10)
             return
         if engine.mode == "secret" or engine.bdat_command is not None:
             said = engine.cancel_input()
@@ -463,6 +473,8 @@ class SMTPShellApp(App[int]):
             self.notify("Nothing to cancel. Ctrl+Q (or /quit) leaves the shell.", timeout=4)
 
     async def _abandon_message(self) -> None:
+        from smtpshell.session.abandon import abandon_message
+
         self.clear_notifications()  # the question is answered
         abandon_message(self.engine)
 

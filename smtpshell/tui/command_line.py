@@ -9,7 +9,9 @@ A pasted block of several lines stays on the line until Enter sends it whole (th
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,18 +20,21 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Offset
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import COMMANDS
 from smtpshell.tui.completion_menu import CompletionMenu
-from smtpshell.tui.highlighting import ThemeHighlighter, make_lexer, visible_controls
+from smtpshell.tui.highlighting import ThemeHighlighter, visible_controls
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
 
 CompletionSource = Callable[[str], Sequence["Completion"]]
+MENU_DELAY = 0.05  # seconds of pause in typing before the menu follows the line (a fast typist types ~10 keys/s)
 HintSource = Callable[[str], str]
 
 PLACEHOLDERS = {
@@ -104,7 +109,7 @@ class CommandInput(Input):
             self.text = text
 
     def __init__(self, source: CompletionSource, hint: HintSource, *, id: str | None = None) -> None:
-        self.theme_highlighter = ThemeHighlighter(make_lexer("SMTPCommandLexer"))
+        self.theme_highlighter = ThemeHighlighter("SMTPCommandLexer")
         super().__init__(
             placeholder=PLACEHOLDERS["command"], highlighter=self.theme_highlighter, id=id, select_on_focus=False
         )
@@ -116,7 +121,10 @@ class CommandInput(Input):
         self._history_index: int | None = None
         self._draft = ""
         self._typing = False  # the last change came from the keyboard: the menu may open
-        self._menu_scheduled = False
+        self._menu_timer: Timer | None = None
+        self._changed_at = 0.0
+        self.menu_settled = asyncio.Event()  # set when the menu shows the line as it is (tests wait on it)
+        self.menu_settled.set()
         self._hint_shown = False
 
     @property
@@ -169,6 +177,8 @@ class CommandInput(Input):
     async def on_key(self, event: events.Key) -> None:
         key = event.key
         menu = self.menu
+        if key in ("tab", "up", "down"):
+            self.flush_menu()  # they act on the menu: it must show the line as it is
         if key in SUBMIT_KEYS:
             self._stop(event)
             chosen = menu.chosen
@@ -266,14 +276,34 @@ class CommandInput(Input):
         self._schedule_menu()
 
     def _schedule_menu(self) -> None:
-        # Once per burst of keys, after them: the keys already queued are handled first, so a fast typist
-        # (or a pasted line) costs one completion, not one per key.
-        if not self._menu_scheduled and self.is_mounted:
-            self._menu_scheduled = True
-            self.call_later(self._update_menu)
+        # Debounced: the menu follows the line once typing pauses (MENU_DELAY), so a fast typist or a burst of
+        # keys costs one completion and one redraw of the menu, not one per key. Tab, Up/Down and Enter bring it
+        # up to date first (flush_menu).
+        if not self.is_mounted:
+            return
+        self.menu_settled.clear()
+        self._changed_at = time.monotonic()
+        if self._menu_timer is None:  # one timer per pause, not one per key
+            self._menu_timer = self.set_timer(MENU_DELAY, self._menu_due)
+
+    def _menu_due(self) -> None:
+        self._menu_timer = None
+        waited = time.monotonic() - self._changed_at
+        if waited < MENU_DELAY:  # typing went on meanwhile
+            self._menu_timer = self.set_timer(MENU_DELAY - waited, self._menu_due)
+        else:
+            self._update_menu()
+
+    def flush_menu(self) -> None:
+        """Bring the menu up to date now if typing left it behind."""
+        if not self.menu_settled.is_set():
+            self._update_menu()
 
     def _update_menu(self) -> None:
-        self._menu_scheduled = False
+        if self._menu_timer is not None:
+            self._menu_timer.stop()
+            self._menu_timer = None
+        self.menu_settled.set()
         text, cursor = self.value, self.cursor_position
         if not self._typing or not self.has_focus or self.password or not text[:cursor].strip() or "\n" in text:
             self.menu.hide()
@@ -289,7 +319,11 @@ class CommandInput(Input):
     def _open(self, completions: Sequence[Completion]) -> None:
         menu = self.menu
         menu.show(completions, self._room())
-        menu.place(self.cursor_screen_offset, self.screen.scrollable_content_region)
+        # Anchored where the word being completed starts, as editors do: typing on within the word does not
+        # move the menu (each move costs a layout of the whole screen).
+        x, y = self.cursor_screen_offset
+        start = min((c.start_position for c in completions), default=0)
+        menu.place(Offset(x + start, y), self.screen.scrollable_content_region)
 
     def _room(self) -> int:
         return self.screen.scrollable_content_region.width or self.app.size.width
@@ -362,7 +396,7 @@ class CommandLine(Horizontal):
         command_input.password = mode == "secret"
         if mode != "command" or prompt.startswith("auth"):
             command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
-        command_input.theme_highlighter.lexer = make_lexer("SMTPCommandLexer") if mode == "command" else None
+        command_input.theme_highlighter.enabled = mode == "command"
         if mode != "command":
             command_input.menu.hide()
 

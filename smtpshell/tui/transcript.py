@@ -7,8 +7,8 @@ explanation pane shows.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -17,6 +17,9 @@ from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.highlighting import highlight, make_lexer, visible_controls
 from smtpshell.tui.inline_markup import inline_markup
 from smtpshell.tui.notice_text import notice_lines
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 TLS_MARK = "🔒"  # two cells wide in every terminal we tried; the gutter below is sized for it
 PLAIN_MARK = "  "
@@ -127,7 +130,6 @@ class Transcript(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._lexer = make_lexer("SMTPTranscriptLexer")
         self.records: list[Record] = []
         self.following = True  # the latest record is selected as it arrives, until the learner picks another
         self._echoes = 0  # message lines typed after 354, shown at the end until the message goes out
@@ -135,7 +137,7 @@ class Transcript(OptionList):
     def add_record(self, record: Record) -> None:
         self.clear_echoes()
         self.records.append(record)
-        rendered = render_record(record, self._lexer, self._text_width())
+        rendered = render_record(record, make_lexer("SMTPTranscriptLexer"), self._text_width())
         self.add_option(Option(rendered, id=f"record-{len(self.records) - 1}"))
         if self.following:
             if worth_selecting(record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Callable
@@ -31,6 +32,12 @@ async def steady(pilot: Pilot[int]) -> None:
             widget.cursor_blink = False
     if isinstance(app, SMTPShellApp):
         await app.wait_until_idle()
+    await pilot.pause()
+
+
+async def menu_settled(pilot: Pilot[int], app: SMTPShellApp) -> None:
+    """Until the completion menu shows the line as typed (it follows typing after a short pause)."""
+    await asyncio.wait_for(app.query_one(CommandLine).input.menu_settled.wait(), timeout=10)
     await pilot.pause()
 
 

@@ -13,7 +13,7 @@ from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.completion_menu import CompletionMenu
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.mailbox import MailboxScreen
-from tests.tui.shell_driver import settle, type_line, wait_for
+from tests.tui.shell_driver import menu_settled, settle, type_line, wait_for
 
 MakeApp = Callable[..., SMTPShellApp]
 KEYWORDS = ("PIPELINING", "SIZE", "STARTTLS", "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP")
@@ -28,7 +28,8 @@ async def test_the_address_dropdown_stays_inside_the_screen(make_app: MakeApp, s
         app.query_one(CommandLine).input.focus()
         await pilot.press("M", "A", "I", "L", "tab")  # completes MAIL FROM:< and offers the addresses
         menu = app.query_one(CompletionMenu)
-        await wait_for(pilot, lambda: menu.is_open and menu.option_count > 0, "the list")
+        await menu_settled(pilot, app)
+        assert menu.is_open and menu.option_count > 0
         await pilot.pause()
         shown = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
         rows = {text.split()[0]: text for text in shown}

@@ -10,7 +10,16 @@ from textual import events
 from smtpshell.tui.app import SMTPShellApp
 from smtpshell.tui.command_line import CommandLine
 from smtpshell.tui.completion_menu import CompletionMenu
-from tests.tui.shell_driver import exchanges, explanation_text, records, screen_text, settle, type_line, wait_for
+from tests.tui.shell_driver import (
+    exchanges,
+    explanation_text,
+    menu_settled,
+    records,
+    screen_text,
+    settle,
+    type_line,
+    wait_for,
+)
 
 MakeApp = Callable[..., SMTPShellApp]
 SIZE = (100, 30)
@@ -139,7 +148,8 @@ async def test_enter_on_a_chosen_menu_entry_takes_it_and_sends_nothing(make_app:
         menu = app.query_one(CompletionMenu)
         command_input.focus()
         await pilot.press(*"MAIL FROM:<")
-        await wait_for(pilot, lambda: menu.is_open, "the address menu")
+        await menu_settled(pilot, app)
+        assert menu.is_open
         assert menu.chosen is None  # nothing chosen until the learner moves into the menu
         await pilot.press("down", "down")
         chosen = menu.chosen
@@ -160,7 +170,8 @@ async def test_enter_with_the_menu_open_but_nothing_chosen_sends_the_line_as_typ
         command_input = app.query_one(CommandLine).input
         command_input.focus()
         await pilot.press("E", "H")
-        await wait_for(pilot, lambda: app.query_one(CompletionMenu).is_open, "the verb menu")
+        await menu_settled(pilot, app)
+        assert app.query_one(CompletionMenu).is_open
         await pilot.press(*"LO me", "enter")
         await settle(pilot, app)
         assert sent_commands(app) == ["EHLO me"]

@@ -87,6 +87,8 @@ async def test_the_data_composer_at_80x24_leaves_the_step_the_reply_and_the_inpu
         assert heading in screen, screen
         assert "354 End data with" in screen, screen
         assert "data>" in screen and "From: <alice@sandbox.test>" in screen, screen
+        keys = screen.splitlines()[-1]  # the key bar: what matters first, and nothing cut at 80 columns
+        assert keys.split()[:2] == ["f1", "Help"] and keys.rstrip().endswith("^q Quit"), keys
         for widget in (app.query_one(Transcript), app.query_one("#lesson"), app.query_one(TextArea)):
             assert widget.content_region.height >= 2, (widget, widget.content_region)
 
