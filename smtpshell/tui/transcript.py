@@ -85,11 +85,20 @@ def render_notice(notice: Notice, width: int | None = None) -> Content:
         return Content.assemble(
             (f"{mark} ", "$text-muted"), (notice.text, "$text-muted"), (LESSON_POINTER, "italic $text-muted")
         )
-    text = Content.assemble((f"{mark} ", f"bold {style}"), inline_markup(notice.text, style))
-    if notice.detail:
-        detail = notice_lines(notice.detail, width=width, joined=notice.lesson_text)
-        text = Content.assemble(text, "\n", Content("\n").join(detail))
-    return text
+    lines = hanging(Content.assemble((f"{mark} ", f"bold {style}"), inline_markup(notice.text, style)), width, 2)
+    for line in notice_lines(notice.detail, width=width, joined=notice.lesson_text) if notice.detail else []:
+        lines += hanging(line, width, len(line.plain) - len(line.plain.lstrip(" ")))
+    return Content("\n").join(lines)
+
+
+def hanging(line: Content, width: int | None, indent: int) -> list[Content]:
+    """``line`` folded to ``width``, the folded part under its own text (``indent`` cells in), not at the margin."""
+    if width is None or line.cell_length <= width:
+        return [line]
+    first = line.wrap(width)[0]
+    rest = line[len(first.plain) :]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+    return [first, *(Content.assemble(" " * indent, part) for part in rest.wrap(max(10, width - indent)))]
 
 
 def render_connection(change: ConnectionChange) -> Content:

@@ -109,3 +109,13 @@ async def test_page_up_and_down_scroll_the_conversation_from_the_command_line(ma
         assert app.query_one(CommandLine).input.has_focus
         await pilot.press("pagedown", "pagedown", "pagedown", "pagedown", "pagedown")
         await wait_for(pilot, lambda: transcript.scroll_y == transcript.max_scroll_y, "back at the end")
+
+
+async def test_a_long_notice_folds_under_its_own_text_at_80x24(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app)
+        await type_line(pilot, app, "MAIL FROM:<alice@sandbox.test>")  # held back: a long warning
+        lines = screen_text(app).splitlines()
+        start = next(n for n, line in enumerate(lines) if "⚠ MAIL before EHLO" in line)
+        assert lines[start + 1].startswith("│   ") and lines[start + 1][4] != " ", lines[start : start + 3]
