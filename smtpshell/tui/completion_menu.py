@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from smtpshell.tui.highlighting import visible_controls
+
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
 
@@ -29,18 +31,20 @@ def menu_rows(completions: Sequence[Completion], room: int) -> tuple[list[Conten
     """Each candidate with its meaning cut to fit ``room`` columns, and the menu's width with its border."""
     if not completions:
         return [], 0
-    width = max(len(c.display) for c in completions)
+    # A candidate from the history may hold a control character (an ESC typed in raw mode): shown as its picture.
+    displays = [visible_controls(c.display) for c in completions]
+    width = max(len(display) for display in displays)
     scrollbar = 1 if len(completions) > MENU_ROWS else 0
     # When only a few letters of meaning would be left (a very narrow terminal), the candidates go alone.
     limit = min(MEANING_WIDTH, room - MENU_FRAME - scrollbar - width - MEANING_GAP)
     rows = []
-    for completion in completions:
-        meaning = completion.meaning if limit >= 8 else ""
+    for completion, display in zip(completions, displays, strict=True):
+        meaning = visible_controls(completion.meaning) if limit >= 8 else ""
         if len(meaning) > limit:
             meaning = meaning[: limit - 1].rstrip() + "…"
-        row = Content(completion.display).stylize("bold")
+        row = Content(display).stylize("bold")
         if meaning:
-            padded = row.pad_right(width - len(completion.display) + MEANING_GAP)
+            padded = row.pad_right(width - len(display) + MEANING_GAP)
             row = Content.assemble(padded, (meaning, "$text-muted"))
         rows.append(row)
     return rows, max(row.cell_length for row in rows) + scrollbar + MENU_FRAME

@@ -93,3 +93,18 @@ async def test_the_ehlo_explanation_wraps_its_own_lines(make_app: MakeApp, size:
         table = lines[start : lines.index("", start)]
         assert len(table) >= len(KEYWORDS) and all(any(row.startswith(k) for row in table) for k in KEYWORDS)
         assert max(len(row) for row in table) <= body.content_region.width
+
+
+def test_a_control_character_in_a_candidate_is_shown_as_its_picture() -> None:
+    from smtpshell.session.completion import Completion
+    from smtpshell.tui.completion_menu import menu_rows
+
+    rows, _ = menu_rows(
+        [
+            Completion("a\x1b[31m@x.test>", 0, "a\x1b[31m@x.test", "used before"),
+            Completion("b@x.test>", 0, "b@x.test", "m"),
+        ],
+        80,
+    )
+    assert "\x1b" not in rows[0].plain and "␛[31m" in rows[0].plain
+    assert rows[0].plain.index("used") == rows[1].plain.index("m")  # the meanings stay in one column
