@@ -126,6 +126,7 @@ class SMTPShellApp(App[int]):
         self._last_record: Record | None = None
         self._tls: dict[str, str] | None = None  # the TLS the last connection record reported
         self._abandon_armed = False  # Ctrl+C was pressed once while a message was being typed
+        self.lines_taken = 0  # lines handed to the engine so far (tests wait on it, then on wait_until_idle)
         # The engine (the sandbox, the network, the explanations: most of the start-up time) is built by the first
         # job, after the first frame is on the screen; until then the screen is drawn and keys are read.
         self._engine = engine
@@ -370,6 +371,7 @@ class SMTPShellApp(App[int]):
     @on(CommandLine.Submitted)
     def _line_submitted(self, event: CommandLine.Submitted) -> None:
         line = event.line
+        self.lines_taken += 1
         transcript = self.query_one(Transcript)
         transcript.following = True  # what the learner just typed is what they want explained
         self._abandon_armed = False
