@@ -135,7 +135,7 @@ def main(argv: list[str]) -> int:
     raise_file_limit(2 * connections + 100)
     print(f"{connections} connections open at once, each sending one message of {len(make_message())} octets")
     tracemalloc.start()
-    with SandboxThread(max_connections=connections + 10) as sandbox:
+    with SandboxThread(max_connections=connections + 10, max_per_address=connections + 10) as sandbox:
         figures, peak_sandbox, kept = run_load(sandbox.port, connections)
         delivered_sandbox = sandbox.store.accepted
         failures = figures["failures"]

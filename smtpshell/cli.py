@@ -5,20 +5,26 @@ Each subcommand module owns its arguments and exposes ``main(argv: list[str]) ->
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
+from smtpshell.startup import import_quickly
+
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("smtpshell.explain.command", "explain a reply code, enhanced code, keyword, command or transcript"),
-    "serve": ("smtpshell.net.serve_command", "run the sandbox SMTP server in the foreground for any client"),
+    "serve": ("smtpshell.classroom.serve_command", "run the sandbox SMTP server in the foreground (--class: a class)"),
     "probe": ("smtpshell.net.probe_command", "report what a real SMTP server supports (sends no mail)"),
     "connect": (
         "smtpshell.shell_command",
         "open the shell on a real server: connect HOST[:PORT] or connect --mx DOMAIN",
     ),
+    "domain": ("smtpshell.domain.command", "report and explain a domain's MX, SPF, DMARC, MTA-STS, DANE, DKIM setup"),
     "lessons": ("smtpshell.lessons.command", "list lessons and progress; lessons check DIR; lessons reset"),
     "learn": ("smtpshell.lessons.command", "open a guided lesson: learn [ID]"),
+    "demo": ("smtpshell.demo_command", "run a demo script step by step (Enter sends the next line): demo FILE"),
+    "replay": ("smtpshell.demo_command", "step through a saved transcript with its explanations, no server needed"),
+    "web": ("smtpshell.web.command", "serve the full-screen shell to browser tabs, each its own shell and sandbox"),
+    "teach": ("smtpshell.classroom.teach_command", "the teacher's live dashboard of a class server: teach HOST:PORT"),
 }
 
 USAGE = """usage: smtpshell [--plain] [--connect HOST[:PORT]] [options]
@@ -62,13 +68,13 @@ def _dispatch(args: list[str]) -> int:
         print(f"smtpshell {__version__}")
         return 0
     if args and args[0] in SUBCOMMANDS:
-        module = importlib.import_module(SUBCOMMANDS[args[0]][0])
+        module = import_quickly(SUBCOMMANDS[args[0]][0])
         result: int = module.main(args)
         return result
     if args and not args[0].startswith("-"):
         print(f"smtpshell: unknown subcommand {args[0]!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module("smtpshell.shell_command")
+    module = import_quickly("smtpshell.shell_command")
     shell_result: int = module.main(["shell", *args])
     return shell_result
 

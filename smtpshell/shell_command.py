@@ -11,23 +11,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from smtpshell.proto.faults import FaultError, preset_rule
-from smtpshell.proto.policy import SandboxPolicy
-from smtpshell.session.target import (
-    SUBMISSION_PORT_TLS,
-    ConnectRequest,
-    Target,
-    TargetError,
-    TLSMode,
-    parse_host_port,
-)
+from smtpshell.net.connect_options import ConnectOptions, OptionError, add_connect_options, options_from
+from smtpshell.proto.visible_text import visible_lines
+from smtpshell.session.target import ConnectRequest, Target, TargetError, remote_target
+from smtpshell.startup import collector_paused
 
 if TYPE_CHECKING:
+    from smtpshell.proto.policy import SandboxPolicy
     from smtpshell.session.engine import ShellEngine
     from smtpshell.session.mx_choice import MXChoice
 
@@ -35,10 +31,23 @@ DESCRIPTION = """Type SMTP by hand and see every reply explained. Without --conn
 built-in sandbox server; with it, to a real server. Inside the shell, /help lists the shell's commands."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: by default it asks shutil, whose import pulls in the compression
+    modules, and argparse makes a formatter for every option it adds, help or no help."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stdout.fileno()).columns
+        except (ValueError, OSError):
+            columns = 80
+        super().__init__(prog, width=max(columns - 2, 40))
+
+
 def build_parser(command: str) -> argparse.ArgumentParser:
     connect = command == "connect"
     parser = argparse.ArgumentParser(
         prog="smtpshell connect" if connect else "smtpshell",
+        formatter_class=_HelpFormatter,
         description=DESCRIPTION,
         epilog="When standard input is not a terminal, its lines run as typed and the exit status is 0 only if "
         "every reply was 2xx or 3xx.",
@@ -57,12 +66,17 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         metavar="IP[:PORT]",
         help="the DNS server that --mx (and /connect --mx) asks, instead of the system's",
     )
-    tls = parser.add_mutually_exclusive_group()
-    tls.add_argument("--starttls", action="store_true", help="send EHLO and STARTTLS right after the greeting")
-    tls.add_argument("--tls", action="store_true", help=f"TLS from the first byte (port {SUBMISSION_PORT_TLS})")
-    parser.add_argument("--insecure", action="store_true", help="do not check the server's certificate")
-    parser.add_argument("--cafile", metavar="FILE", help="trust this CA (PEM) to check the certificate")
+    add_connect_options(parser)
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="the full-screen UI even when standard input is not a terminal (as smtpshell web runs it)",
+    )
+    parser.add_argument("--web-tab", action="store_true", help=argparse.SUPPRESS)  # smtpshell web's tabs
+    parser.add_argument(
+        "--theme", metavar="NAME", help="the full-screen UI's theme: high-contrast for a projector, or any of Ctrl+P's"
+    )
     parser.add_argument("--no-explain", action="store_true", help="do not show explanations under replies")
     parser.add_argument("--raw", action="store_true", help="send lines exactly as typed (no safety checks)")
     parser.add_argument(
@@ -73,28 +87,45 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         help="a sandbox fault: greylist, mailbox-full[:ADDR], delay:VERB:SECONDS, ...",
     )
     parser.add_argument("--replay", metavar="FILE", help="run this demo script first (as /replay FILE)")
+    parser.add_argument(
+        "--student",
+        metavar="NAME",
+        help="on a class server: log in to its channel as this student, for /mailbox (password asked, or "
+        "from SMTPSHELL_CLASS_PASSWORD)",
+    )
     return parser
 
 
-def _tls_mode(options: argparse.Namespace) -> TLSMode:
-    return "implicit" if options.tls else "starttls" if options.starttls else "none"
+def connect_options(options: argparse.Namespace) -> ConnectOptions:
+    try:
+        return options_from(options)
+    except OptionError as error:
+        raise TargetError(str(error)) from None
 
 
 def target_from(options: argparse.Namespace, command: str = "shell") -> Target | None:
     """The target the options name; None with --mx, whose target is chosen from the domain's list."""
-    tls = _tls_mode(options)
+    how = connect_options(options)
+    tls = how.tls
     if options.server is not None and options.mx is not None:
         raise TargetError(f"give a server or --mx DOMAIN, not both ({options.server} and --mx {options.mx})")
+    if options.fault and (options.server is not None or options.mx is not None or command == "connect"):
+        raise TargetError(
+            "--fault makes the built-in sandbox misbehave; a real server's faults are its own. Leave out --fault, "
+            "or leave out the server to practise on the sandbox"
+        )
     if options.mx is not None:
         return None
     if options.server is None and command == "connect":
         raise TargetError("give the server to talk to, HOST[:PORT], or --mx DOMAIN to choose one of a domain's")
     if options.server is None:
-        if options.insecure or options.cafile:
-            raise TargetError("--insecure and --cafile are for a real server; the sandbox's certificate is trusted")
+        if how.with_tls("none").has_options:
+            raise TargetError(
+                "--insecure, --cafile, --tls-version, --sni, --verify-name, --helo, --lmtp and --proxy-protocol are "
+                "for a real server (--connect HOST or smtpshell connect HOST); the sandbox's certificate is trusted"
+            )
         return Target("sandbox", tls=tls)
-    host, port = parse_host_port(options.server, SUBMISSION_PORT_TLS if tls == "implicit" else 25)
-    return Target("remote", host, port, tls, options.insecure, options.cafile)
+    return remote_target(options.server, how)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -113,11 +144,17 @@ def _main(argv: Sequence[str]) -> int:
     options = build_parser(command).parse_args(args)
     try:
         named = target_from(options, command)
-        policy = SandboxPolicy()
-        policy.faults.rules.extend(preset_rule(spec) for spec in options.fault)
-    except (TargetError, FaultError) as error:
-        print(f"smtpshell: {error}", file=sys.stderr)
+        policy = _sandbox_policy(options.fault) if named is not None and named.kind == "sandbox" else None
+    except (TargetError, ValueError) as error:  # a FaultError is a ValueError
+        print(visible_lines(f"smtpshell: {error}"), file=sys.stderr)
         return 2
+    options.class_password = None
+    if options.student is not None:
+        from smtpshell.classroom.student_link import ask_password
+
+        options.class_password = ask_password(options.student)
+        if options.class_password is None:
+            return 2
     choice: MXChoice | None = None
     if named is None:
         chosen = choose_mx_target(options, sys.stdin, sys.stdout, sys.stderr)
@@ -126,17 +163,30 @@ def _main(argv: Sequence[str]) -> int:
         target, choice = chosen
     else:
         target = named
-    if not sys.stdin.isatty():
-        from smtpshell.repl.script import run_script
+    options.tui = options.tui or options.web_tab
+    if not sys.stdin.isatty() and not options.tui:
+        with collector_paused():
+            from smtpshell.repl.script import run_script
 
-        return asyncio.run(run_script(_engine(target, policy, options), sys.stdin, sys.stdout))
-    if not options.plain:
+            engine = _engine(target, policy, options)
+        return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
+    if options.tui or not options.plain:
         if importlib.util.find_spec("smtpshell.tui.app") is not None:
             return _run_tui(target, policy, options, choice)
         print("smtpshell: the full-screen UI is not installed here; using the plain prompt.", file=sys.stderr)
     from smtpshell.repl.app import run_repl
 
     return asyncio.run(run_repl(_engine(target, policy, options, choice)))
+
+
+def _sandbox_policy(faults: list[str]) -> SandboxPolicy:
+    """The sandbox's rules with the --fault specs; only a sandbox session pays for importing them."""
+    from smtpshell.proto.faults import preset_rule
+    from smtpshell.proto.policy import SandboxPolicy
+
+    policy = SandboxPolicy()
+    policy.faults.rules.extend(preset_rule(spec) for spec in faults)
+    return policy
 
 
 def choose_mx_target(
@@ -146,15 +196,15 @@ def choose_mx_target(
     from smtpshell.net.client_errors import ClientError
     from smtpshell.session.mx_choice import MXChoice, look_up
 
-    request = ConnectRequest(None, None, options.mx, _tls_mode(options), options.insecure, options.cafile)
+    request = ConnectRequest(None, None, options.mx, connect_options(options))
     try:
         result = asyncio.run(look_up(options.mx, options.nameserver))
     except ClientError as error:
         detail = f"\n  ({error.detail})" if error.detail else ""
-        print(f"smtpshell: {error.headline}.\n{error.advice}{detail}", file=stderr)
+        print(visible_lines(f"smtpshell: {error.headline}.\n{error.advice}{detail}"), file=stderr)
         return 1
     choice = MXChoice(result, request)
-    print(choice.heading(), *choice.rows(), sep="\n", file=stdout)
+    print(visible_lines("\n".join([choice.heading(), *choice.rows()])), file=stdout)  # a domain is anyone's text
     count = len(result.hosts)
     if not stdin.isatty():
         print(
@@ -174,11 +224,11 @@ def choose_mx_target(
         try:
             return choice.pick(answer.strip() or "1"), choice
         except TargetError as error:
-            print(f"  {error}.", file=stdout)
+            print(visible_lines(f"  {error}."), file=stdout)
 
 
 def _engine(
-    target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None
+    target: Target, policy: SandboxPolicy | None, options: argparse.Namespace, choice: MXChoice | None = None
 ) -> ShellEngine:
     from smtpshell.session.engine import ShellEngine
 
@@ -189,14 +239,32 @@ def _engine(
     engine.raw = options.raw
     if options.replay:
         engine.startup_lines.append(f"/replay {shlex.quote(options.replay)}")
+    # Inert until a server's greeting names a class channel (after `connect` or a later /connect alike).
+    from smtpshell.classroom.student_link import attach_class_link
+
+    attach_class_link(engine, options.student, getattr(options, "class_password", None))
     return engine
 
 
-def _run_tui(target: Target, policy: SandboxPolicy, options: argparse.Namespace, choice: MXChoice | None = None) -> int:
+def _theme(name: str | None) -> str | None:
+    if name is None:
+        return None
+    from smtpshell.tui.themes import theme_name
+
+    return theme_name(name)
+
+
+def _run_tui(
+    target: Target, policy: SandboxPolicy | None, options: argparse.Namespace, choice: MXChoice | None = None
+) -> int:
     from smtpshell.tui.app import SMTPShellApp
 
     engine = _engine(target, policy, options, choice)
-    app = SMTPShellApp(target, policy=policy, engine=engine)
+    app = SMTPShellApp(target, policy=engine.policy, engine=engine, theme=_theme(options.theme))
+    if options.web_tab:
+        from smtpshell.web.tab import confine_files
+
+        confine_files(engine, app)
     try:
         result = app.run()
     finally:

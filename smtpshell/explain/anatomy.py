@@ -58,7 +58,7 @@ def enhanced_anatomy(status: EnhancedStatus) -> list[tuple[str, str]]:
     parts: list[tuple[str, str]] = []
     klass = knowledge.enhanced_classes().get(status.klass)
     if klass:
-        parts.append((f"{status.klass}.x.x", f"class {status.klass}, {klass.name.lower()}: {klass.meaning}"))
+        parts.append((f"{status.klass}.x.x", f"class {status.klass}, {klass.title.lower()}: {klass.meaning}"))
     subject = knowledge.enhanced_subjects().get(status.subject)
     if subject:
         parts.append((f"x.{status.subject}.x", f"subject {status.subject}, {subject.name.lower()}: {subject.meaning}"))
@@ -68,7 +68,7 @@ def enhanced_anatomy(status: EnhancedStatus) -> list[tuple[str, str]]:
     if detail and detail.deprecated:
         parts.append((status.generic.lower(), f"deprecated: {detail.basic_note} ({detail.rfc})"))
     elif detail:
-        parts.append((status.generic.lower(), f"{detail.sample} ({detail.rfc})"))
+        parts.append((status.generic.lower(), f"{detail.title} ({detail.rfc})"))
     else:
         parts.append(
             (

@@ -35,20 +35,20 @@ class Annotation:
     explanation: Explanation
 
 
-_TIME = re.compile(r"^\s*\[?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]?\s+")
+_TIME = re.compile(r"^\s*\[?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:[.,][0-9]+)?\]?\s+")
 _CLIENT = re.compile(r"^\s*(?:TLS\s+)?(?:C:|CLIENT:|>>>|-->|\*\*>|~>|->)\s?", re.IGNORECASE)
 _SERVER = re.compile(r"^\s*(?:TLS\s+)?(?:S:|SERVER:|<<<|<--|<\*\*|<~\*|<~|<-)\s?", re.IGNORECASE)
-_REPLY = re.compile(r"^(\d{3})([ -]|$)")
+_REPLY = re.compile(r"^([0-9]{3})([ -]|$)")
 _FIELD = re.compile(
     r"^(Status|Diagnostic-Code|Final-Recipient|Original-Recipient|Action|Remote-MTA|"
     r"Reporting-MTA)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
-_SAID = re.compile(r"\bsaid:\s*(\d{3}[ -].*)$", re.IGNORECASE)
+_SAID = re.compile(r"\bsaid:\s*([0-9]{3}[ -].*)$", re.IGNORECASE)
 _IN_REPLY_TO = re.compile(r"\s*\(in reply to (.+?) command\)\s*$", re.IGNORECASE)
 _EXIM_AFTER = re.compile(
     r"SMTP error from remote (?:mail )?server (?:for|after) (?:pipelined )?(.*?):\s*"
-    r"(\d{3}[ -].*)?$",
+    r"([0-9]{3}[ -].*)?$",
     re.IGNORECASE,
 )
 
@@ -151,7 +151,7 @@ def _diagnostic(value: str, line: int, source: str) -> Annotation | None:
     if match:
         code = match[1]
         # Folded multi-line replies repeat "550-5.1.1" on every line: keep the first, drop the rest.
-        status = re.match(rf"{code}[ -]([245]\.\d{{1,3}}\.\d{{1,3}})\s", text)
+        status = re.match(rf"{code}[ -]([245]\.[0-9]{{1,3}}\.[0-9]{{1,3}})\s", text)
         rest = text
         if status:
             rest = re.sub(rf"\s*\b{code}[ -]{re.escape(status[1])}\s", " ", " " + text).strip()

@@ -11,8 +11,11 @@ import re
 import sys
 from typing import Any, TextIO
 
+from smtpshell.proto.grammar import is_ascii_digits
+
 USAGE = """usage: smtpshell explain [--json] [--width N] [--color|--no-color] TOPIC...
        smtpshell explain [--json] [--full] FILE|-
+       smtpshell explain --html [--brief] FILE|- > page.html
 
 Explain an SMTP reply code, enhanced status code, whole reply, EHLO keyword or command:
   smtpshell explain 550
@@ -31,12 +34,14 @@ options:
   --width N       wrap text at N columns (default: the terminal's width, or 80)
   --color         colour the output even when it is not a terminal; --no-color never colours it
   --full          with a FILE: the full explanation of every reply, not the short form
+  --html          with a FILE: a standalone HTML handout page (highlighted, every reply explained, no
+                  external resources, prints well); --brief: one line per explanation
   --file FILE     read FILE even if its name looks like a topic
   -h, --help      show this help
 
 Exit status: 0 when everything was found in the knowledge base, 1 when something was not, 2 for bad usage."""
 
-_TOPIC_LIKE = re.compile(r"^(\d{3}|[245Xx]\.\d{1,3}(\.\d{1,3})?)$")
+_TOPIC_LIKE = re.compile(r"^([0-9]{3}|[245Xx]\.[0-9]{1,3}(\.[0-9]{1,3})?)$")
 _PATH_SUFFIXES = (".txt", ".log", ".eml", ".md", ".msg", ".mbox", ".dsn")
 
 
@@ -45,7 +50,15 @@ class UsageError(Exception):
 
 
 def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
-    options: dict[str, Any] = {"json": False, "width": None, "color": None, "full": False, "file": None}
+    options: dict[str, Any] = {
+        "json": False,
+        "width": None,
+        "color": None,
+        "full": False,
+        "file": None,
+        "html": False,
+        "brief": False,
+    }
     words: list[str] = []
     index = 0
     while index < len(args):
@@ -59,6 +72,8 @@ def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
             options["json"] = True
         elif arg == "--full":
             options["full"] = True
+        elif arg in ("--html", "--brief"):
+            options[arg[2:]] = True
         elif arg in ("--color", "--colour"):
             options["color"] = True
         elif arg in ("--no-color", "--no-colour"):
@@ -71,12 +86,12 @@ def _options(args: list[str]) -> tuple[dict[str, Any], list[str]]:
                     raise UsageError(f"{name} needs a value")
                 value = args[index]
             if name == "--width":
-                if not value.isdigit() or int(value) < 20:
+                if not is_ascii_digits(value) or int(value) < 20:
                     raise UsageError(f"--width wants a number of columns (20 or more), not {value!r}")
                 options["width"] = int(value)
             else:
                 options["file"] = value
-        elif arg.startswith("--") or (arg.startswith("-") and arg != "-" and not arg[1:2].isdigit()):
+        elif arg.startswith("--") or (arg.startswith("-") and arg != "-" and not is_ascii_digits(arg[1:2])):
             raise UsageError(f"unknown option {arg!r}")
         else:
             words.append(arg)
@@ -92,7 +107,11 @@ def _is_known_topic(word: str) -> bool:
 
 
 def _file_argument(words: list[str]) -> str | None:
-    """The one argument names a file to annotate: "-", or an existing file that is not also a topic."""
+    """The one argument names a file to annotate: "-", or an existing file that is not also a topic.
+
+    Anything else is text to explain, even with a "/" in it (a pasted reply often ends in a URL); only a single
+    word that looks like a path and names nothing gets "no such file".
+    """
     if len(words) != 1:
         return None
     word = words[0]
@@ -100,23 +119,43 @@ def _file_argument(words: list[str]) -> str | None:
         return word
     if os.path.isfile(word) and not _is_known_topic(word):
         return word
-    if (os.sep in word or word.lower().endswith(_PATH_SUFFIXES)) and not os.path.exists(word):
+    looks_like_path = not any(char.isspace() for char in word) and "://" not in word
+    if looks_like_path and (os.sep in word or word.lower().endswith(_PATH_SUFFIXES)) and not os.path.exists(word):
         raise UsageError(f"no such file: {word}")
     return None
 
 
+# A transcript or a bounce worth reading by eye fits in far less; past this, 50 MB piped in took minutes and GBs.
+MAX_INPUT = 1024 * 1024
+
+
 def _read(path: str, stdin: TextIO) -> str:
+    """The text of ``path`` (or standard input for "-"), at most MAX_INPUT of it, cut at the end of a line; past
+    the bound, standard error says so (standard output keeps its form, JSON included)."""
+    name = "standard input" if path == "-" else path
     if path == "-":
         if stdin.isatty():
             print("Reading a transcript or bounce from standard input; end it with Ctrl-D.", file=sys.stderr)
-        return stdin.read()
-    if os.path.isdir(path):
-        raise UsageError(f"{path} is a directory, not a file")
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+        text = stdin.read(MAX_INPUT + 1)
+    else:
+        if os.path.isdir(path):
+            raise UsageError(f"{path} is a directory, not a file")
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_INPUT + 1).decode("utf-8", "replace")
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror or error}") from error
+    if len(text) <= MAX_INPUT:
+        return text
+    text = text[:MAX_INPUT]
+    end = text.rfind("\n")
+    text = text[: end + 1] if end > 0 else text
+    print(
+        f"smtpshell explain: only the first {len(text):,} characters of {name} were read "
+        f"(at most {MAX_INPUT // 1024} KiB, cut at a line end).",
+        file=sys.stderr,
+    )
+    return text
 
 
 def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
@@ -138,7 +177,7 @@ def found_report(explanation: Any, topic: str | None = None) -> dict[str, Any]:
         word = topic.split()[0] if topic.split() else ""
         if word.upper() in COMMANDS:
             report["command"] = {"value": word.upper(), "known": True}
-        elif not word[:1].isdigit() and not _TOPIC_LIKE.match(word) and "\n" not in topic.strip():
+        elif not is_ascii_digits(word[:1]) and not _TOPIC_LIKE.match(word) and "\n" not in topic.strip():
             info = knowledge.keyword(word) or (knowledge.keyword(word.partition("=")[0] + "=") if "=" in word else None)
             if info is not None or " " not in topic.strip():
                 report["keyword"] = {"value": word, "known": info is not None}
@@ -164,10 +203,21 @@ def _width(choice: int | None, stream: TextIO) -> int:
     return 80
 
 
+# Candidates for escaping in JSON written with ensure_ascii off: anything but printable ASCII and the line feeds
+# of the indentation; visible() decides which of them a terminal would obey.
+_NOT_PLAIN_ASCII = re.compile("[^\n -~]")
+
+
 def _dump(data: Any, stream: TextIO) -> None:
+    """JSON that keeps "café" readable but writes every control character (C1, DEL, bidi overrides: the JSON
+    encoder escapes only C0) as a \\u escape, so what a server wrote cannot drive the terminal."""
     import json
 
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from smtpshell.proto.visible_text import visible
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = _NOT_PLAIN_ASCII.sub(lambda m: m[0] if visible(m[0]) == m[0] else json.dumps(m[0])[1:-1], text)
+    stream.write(text + "\n")
 
 
 def _explain_topic(topic: str, options: dict[str, Any], out: TextIO) -> int:
@@ -185,10 +235,13 @@ def _explain_topic(topic: str, options: dict[str, Any], out: TextIO) -> int:
 def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) -> int:
     from smtpshell.explain.annotate import annotate_text
     from smtpshell.explain.render import render_brief, render_text
+    from smtpshell.proto.visible_text import visible_data
 
     text = _read(path, stdin)
-    annotations = annotate_text(text)
     name = "standard input" if path == "-" else path
+    if options["html"]:
+        return _page(text, name, options, out)
+    annotations = annotate_text(text)
     if options["json"]:
         _dump(
             {
@@ -212,7 +265,7 @@ def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) ->
         out.write(f"No SMTP reply or status code found in {name}.\n")
         return 1
     width, color = _width(options["width"], out), _use_color(options["color"], out)
-    for item in annotations:
+    for item in visible_data(annotations):  # a bounce or transcript is anyone's text: no control reaches the terminal
         source = item.text.splitlines() or [""]
         out.write(f"line {item.line}: {source[0].strip()}\n")
         for extra in source[1:]:
@@ -233,6 +286,20 @@ def _annotate(path: str, options: dict[str, Any], out: TextIO, stdin: TextIO) ->
     return 0 if not unknown else 1
 
 
+def _page(text: str, name: str, options: dict[str, Any], out: TextIO) -> int:
+    """--html: the transcript as a handout page on standard output."""
+    from smtpshell.handout.from_text import UnknownTranscript, text_handout
+    from smtpshell.handout.html_page import render_html
+
+    try:
+        handout = text_handout(text, name)
+    except UnknownTranscript as error:
+        print(f"smtpshell explain: {error}.", file=sys.stderr)
+        return 1
+    out.write(render_html(handout, brief=options["brief"]))
+    return 0 if all(item.explanation is None or item.explanation.known for item in handout.exchanges()) else 1
+
+
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Entry point; ``argv[0]`` is the subcommand name ("explain")."""
     args = (sys.argv[1:] if argv is None else argv)[1:]
@@ -244,6 +311,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stdin: Tex
             out.write(USAGE + "\n")
             return 0
         path = options["file"] or _file_argument(words)
+        if (options["html"] or options["brief"]) and path is None:
+            raise UsageError("--html and --brief make a page from a transcript: give a FILE, or - for standard input")
         if path is not None:
             if options["file"] and words:
                 raise UsageError("give either --file FILE or a topic, not both")

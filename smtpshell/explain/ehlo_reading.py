@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from smtpshell.explain import knowledge
 from smtpshell.explain.model import KeywordNote
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.replies import Reply
 
 MIB = 1024 * 1024
@@ -36,7 +37,7 @@ def read_size(params: str, tls: bool | None) -> str:
     words = params.split()
     if not words:
         return "no fixed limit announced (SIZE without a number): declare SIZE= anyway, the server may still refuse"
-    if not words[0].isdigit():
+    if not is_ascii_digits(words[0]):
         return f"{words[0]!r} is not a number: RFC 1870 wants the limit in octets"
     octets = int(words[0])
     if octets == 0:
@@ -62,7 +63,7 @@ def read_deliverby(params: str, tls: bool | None) -> str:
     words = params.split()
     if not words:
         return "no minimum time announced"
-    if not words[0].lstrip("-").isdigit():
+    if not is_ascii_digits(words[0].removeprefix("-")):
         return f"{words[0]!r} is not a number of seconds"
     seconds = int(words[0])
     return f"shortest delivery time you may ask for: {seconds} s ({_duration(seconds)})"
@@ -70,7 +71,7 @@ def read_deliverby(params: str, tls: bool | None) -> str:
 
 def read_futurerelease(params: str, tls: bool | None) -> str:
     words = params.split()
-    if len(words) != 2 or not words[0].isdigit():
+    if len(words) != 2 or not is_ascii_digits(words[0]):
         return f"expected two values (longest hold in seconds, latest release date), got {params!r}"
     seconds = int(words[0])
     return f"longest hold {seconds} s ({_duration(seconds)}); release no later than {words[1]}"

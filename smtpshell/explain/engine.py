@@ -20,7 +20,7 @@ from smtpshell.explain.model import Explanation
 from smtpshell.explain.situations import find_situation
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, EnhancedStatus, Reply
 from smtpshell.proto.verb_typos import did_you_mean
 
@@ -28,6 +28,13 @@ PSEUDO_NAMES = {
     GREETING: "the greeting",
     DATA_END: "the end of the message (the final '.')",
     AUTH_RESPONSE: "your answer to a 334 challenge",
+}
+
+
+CLASS_RETRY = {
+    2: "Nothing to retry: class 2 reports success.",
+    4: "Yes, later: class 4 is a temporary failure; sending again later may work.",
+    5: "No: class 5 is a permanent failure; change something before sending again.",
 }
 
 
@@ -86,7 +93,7 @@ def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state:
                 f"You used {name}, but the server did not list {param.keyword} in its EHLO reply: use a "
                 "parameter only when its keyword is advertised."
             )
-        elif name == "SIZE" and value and value.isdigit() and state is not None:
+        elif name == "SIZE" and value and is_ascii_digits(value) and state is not None:
             limit = state.size_limit()
             if limit is not None and int(value) > limit:
                 notes.append(
@@ -97,14 +104,28 @@ def _parameter_notes(verb: str | None, command: str | None, reply: Reply, state:
     return notes
 
 
-def _verb_steps(state: ClientState) -> list[str]:
+# The command table's examples name the sandbox's own mailboxes; a real server knows none of them, so next
+# steps for a real server use forms that fit any (VRFY postmaster: RFC 5321 §4.5.1 requires that mailbox).
+REAL_SERVER_EXAMPLES = {
+    "MAIL": "MAIL FROM:<you@your-domain.example>",
+    "RCPT": "RCPT TO:<someone@a-domain-it-serves.example>",
+    "VRFY": "VRFY postmaster",
+    "EXPN": "EXPN postmaster",
+    "SEND": "SEND FROM:<you@your-domain.example>",
+    "SOML": "SOML FROM:<you@your-domain.example>",
+    "SAML": "SAML FROM:<you@your-domain.example>",
+}
+
+
+def _verb_steps(state: ClientState, real_server: bool = False) -> list[str]:
     if state.closed:
         return ["The connection is closed: connect again to go on."]
     steps = []
     for verb in state.next_verbs():
         command = COMMANDS.get(verb)
         if command is not None:
-            steps.append(f"{command.example} — {command.summary}")
+            example = REAL_SERVER_EXAMPLES.get(verb, command.example) if real_server else command.example
+            steps.append(f"{example} — {command.summary}")
     return steps
 
 
@@ -117,12 +138,18 @@ def _state_after(state: ClientState, command: str | None, reply: Reply) -> Clien
 
 
 def explain_reply(
-    reply: Reply, command: str | None = None, state: ClientState | None = None, server_reason: str | None = None
+    reply: Reply,
+    command: str | None = None,
+    state: ClientState | None = None,
+    server_reason: str | None = None,
+    *,
+    real_server: bool = False,
 ) -> Explanation:
     """Explain ``reply``, the answer to ``command`` (a line, or GREETING / DATA_END / AUTH_RESPONSE).
 
     ``state`` is the client's view of the session when the command was sent (the state after the reply works as
-    well). Without a command or state the explanation is about the code and text alone.
+    well). Without a command or state the explanation is about the code and text alone. ``real_server``: the
+    reply came from a server other than the sandbox, so next steps name no sandbox mailbox.
     """
     code = reply.code
     verb = command_verb(command)
@@ -134,8 +161,14 @@ def explain_reply(
     situation = find_situation(verb, code, state) if verb else None
     pattern = knowledge.match_pattern(text) if reply.first_digit in (4, 5) and text.strip() else None
 
+    leads = _enhanced_leads(code, status, detail) and not (pattern is not None and pattern.trust_text)
     if situation is not None:
         headline = situation.headline
+    elif pattern is not None and pattern.trust_text:
+        headline = pattern.name  # the provider's code means something else in the registry; its text is right
+    elif leads and detail is not None:
+        # The enhanced code is the more precise of the two: "452 4.2.2" is a full mailbox, not too many recipients.
+        headline = detail.title
     elif info is not None and verb in info.by_command:
         headline = info.by_command[verb]
     elif info is not None:
@@ -150,7 +183,7 @@ def explain_reply(
             if count
             else "Hello accepted, but the server lists no extensions"
         )
-    if pattern is not None and situation is None:
+    if pattern is not None and situation is None and pattern.name not in headline:
         headline = f"{headline} ({pattern.name})"
 
     meaning: list[str] = []
@@ -165,7 +198,9 @@ def explain_reply(
         meaning.append(info.meaning)
     else:
         meaning.append(_unknown_code_meaning(code))
-    if verb and info is not None and verb not in info.answers and "ANY" not in info.answers:
+    if verb and info is not None and verb in info.not_for:
+        meaning.append(f"Unusual: {describe_command(verb)} should not get {code} ({info.not_for[verb]}).")
+    elif verb and info is not None and not info.may_answer(verb):
         meaning.append(f"Unusual: {code} is not among the replies the RFCs list for {describe_command(verb)}.")
     meaning += _parameter_notes(verb, command, reply, state)
     if ehlo and reply.lines[0].strip():
@@ -174,23 +209,44 @@ def explain_reply(
             "line after it names one extension the server supports, with its parameters."
         )
     decoded = None
-    if code == 334:
+    unasked_334 = code == 334 and verb not in (None, "AUTH", AUTH_RESPONSE)
+    if unasked_334:  # a "login prompt" after MAIL or the like: decoding it would invite a password
+        headline = "A login prompt nobody asked for"
+        meaning = [
+            f"334 asks for the next step of a login, but no AUTH exchange is under way: you sent "
+            f"{describe_command(verb or '')}, which never gets 334 (RFC 4954 §4). The server is broken or "
+            "hostile: do not send credentials in answer to it. The shell takes your next line as a command."
+        ]
+    elif code == 334:
         decoded, challenge_meaning = _challenge(reply, verb, command, state)
         meaning.append(challenge_meaning)
     retry = base_retry = info.retry if info else unknown_code_retry(code)
+    if leads and status is not None and not situation:
+        retry = base_retry = CLASS_RETRY[status.klass]
     if status is not None:
         meaning += _enhanced_meaning(status, detail)
         mismatch = class_mismatch(code, status)
         if mismatch:
             meaning.append(mismatch)
             retry = f"{base_retry} (going by the basic code {code})" if base_retry else None
+        if detail is not None and status.klass == 4 and detail.classes == (5,):
+            retry = permanent_only_retry(detail)
 
-    verb_steps = _verb_steps(_state_after(state, command, reply)) if state is not None and command else []
+    verb_steps = _verb_steps(_state_after(state, command, reply), real_server) if state is not None and command else []
     steps: list[str] = list(situation.next if situation and situation.next else info.next if info else ())
+    if leads and not (situation and situation.next):
+        steps = []  # the basic code's generic steps ("too many recipients?") would mislead; the detail's advice leads
+    if unasked_334:
+        steps = ["Send RSET or QUIT; if the server keeps doing this, use another one."]
     if verb_steps and reply.first_digit == 2 and not (situation and situation.next):
         steps = []  # a success's generic "carry on" is said better by the commands that make sense now
-    if detail is not None and status is not None and status.klass != 2:
-        steps.append(detail.advice)
+    if pattern is not None and pattern.trust_text and not (situation and situation.next):
+        steps.insert(0, pattern.advice)
+    elif detail is not None and status is not None and status.klass != 2:
+        if leads and not (situation and situation.next):
+            steps.insert(0, detail.advice)
+        else:
+            steps.append(detail.advice)
     steps += verb_steps
     guess = did_you_mean(verb) if code == 500 and verb and verb not in PSEUDO_NAMES else None
     if guess is not None:  # a typo is the likeliest reason a server does not know the verb: said first
@@ -230,6 +286,33 @@ def explain_topic(text: str) -> Explanation:
     return explain(text)
 
 
+def permanent_only_retry(detail: knowledge.EnhancedInfo) -> str:
+    """The retry advice for a code the registry's RFC calls permanent only, sent with class 4."""
+    return (
+        f"Do not count on it: {detail.key} is a permanent condition ({detail.rfc}), so the same message will fail "
+        "again however often it is retried; change it (or where it goes) first."
+    )
+
+
+def _enhanced_leads(code: int, status: EnhancedStatus | None, detail: knowledge.EnhancedInfo | None) -> bool:
+    """Whether the enhanced code, rather than the basic one, should headline a failure.
+
+    A registered detail that is not the catch-all X.n.0 says more than the three digits do (RFC 3463 §2: the
+    enhanced code refines the basic one); success codes keep their per-command headline, and so do the protocol
+    codes X.5.n, which only repeat what 500-504 already say precisely (503 "wrong order" beats 5.5.1 "invalid
+    command").
+    """
+    return (
+        status is not None
+        and detail is not None
+        and code // 100 in (4, 5)
+        and status.klass in (4, 5)
+        and status.detail != 0
+        and status.subject != 5
+        and not detail.deprecated
+    )
+
+
 def _strip_status(reply: Reply, status: EnhancedStatus) -> str:
     """The reply's text without the enhanced code in front of each line."""
     prefix = str(status)
@@ -261,7 +344,7 @@ def _enhanced_meaning(status: EnhancedStatus, detail: knowledge.EnhancedInfo | N
     klass = knowledge.enhanced_classes().get(status.klass)
     subject = knowledge.enhanced_subjects().get(status.subject)
     about = f"subject {status.subject} ({subject.name.lower()})" if subject else f"subject {status.subject} (undefined)"
-    class_name = klass.name.lower() if klass else "unknown class"
+    class_name = klass.title.lower() if klass else "unknown class"
     return [
         f"{status}: the detail {status.detail} is not in the IANA registry, so it is this server's own code. "
         f"What is known: class {status.klass} ({class_name}), {about}. The text is the best guide."

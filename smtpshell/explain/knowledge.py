@@ -32,6 +32,14 @@ class CodeInfo(NamedTuple):
     next: tuple[str, ...]
     rfc: str
     by_command: dict[str, str]
+    # Commands that never get this code although it answers ANY command ("NOOP and RSET MUST get 250"), each with
+    # the rule that says so.
+    not_for: dict[str, str] = {}
+    any_command: str = ""  # for a code that answers ANY command: the section that says so
+
+    def may_answer(self, verb: str) -> bool:
+        """Whether the RFCs list this code as an answer to ``verb``."""
+        return verb in self.answers or ("ANY" in self.answers and verb not in self.not_for)
 
 
 class PartInfo(NamedTuple):
@@ -41,6 +49,12 @@ class PartInfo(NamedTuple):
     name: str
     meaning: str
     rfc: str
+    plain: str = ""  # plain words where the registry's name is hard to read ("Temporary failure")
+
+    @property
+    def title(self) -> str:
+        """Plain words first, the registry's name second."""
+        return self.plain if not self.plain or self.plain == self.name else f"{self.plain} ({self.name.lower()})"
 
 
 class EnhancedInfo(NamedTuple):
@@ -53,6 +67,14 @@ class EnhancedInfo(NamedTuple):
     meaning: str
     advice: str
     deprecated: bool
+    plain: str = ""  # plain words for a headline, where the registry's title is hard for a beginner
+
+    @property
+    def title(self) -> str:
+        """A headline: plain words first and the registry's title second, or the registry's title alone."""
+        if self.plain:
+            return f"{self.plain} (registry: {self.sample})" if self.sample else self.plain
+        return self.sample
 
     @property
     def subject(self) -> int:
@@ -111,6 +133,7 @@ class Pattern(NamedTuple):
     advice: str
     note: str
     example: str
+    trust_text: bool = False  # the provider uses the enhanced code against the registry: the text leads
 
 
 def cache_dir() -> str | None:
@@ -215,6 +238,8 @@ def reply_codes() -> dict[int, CodeInfo]:
             next=_strs(entry, "next", where),
             rfc=_str(entry, "rfc", where),
             by_command={_command_name(k): _str(by_command, k, where) for k in by_command},
+            not_for={_command_name(k): _str(entry.get("not_for", {}), k, where) for k in entry.get("not_for", {})},
+            any_command=_str(entry, "any_command", where, ""),
         )
     return codes
 
@@ -233,7 +258,11 @@ def _parts(table: str) -> dict[int, PartInfo]:
     for key, entry in _enhanced_file()[table].items():
         where = f"enhanced_codes.toml [{table}.{key}]"
         parts[int(key)] = PartInfo(
-            int(key), _str(entry, "name", where), _str(entry, "meaning", where), _str(entry, "rfc", where)
+            int(key),
+            _str(entry, "name", where),
+            _str(entry, "meaning", where),
+            _str(entry, "rfc", where),
+            _str(entry, "plain", where, ""),
         )
     return parts
 
@@ -263,6 +292,7 @@ def enhanced_codes() -> dict[str, EnhancedInfo]:
             meaning=_str(entry, "meaning", where),
             advice=_str(entry, "advice", where),
             deprecated=bool(entry.get("deprecated", False)),
+            plain=_str(entry, "plain", where, ""),
         )
     return codes
 
@@ -363,6 +393,7 @@ def patterns() -> tuple[Pattern, ...]:
                 advice=_str(entry, "advice", where),
                 note=_str(entry, "note", where, ""),
                 example=_str(entry, "example", where),
+                trust_text=bool(entry.get("trust_text", False)),
             )
         )
     return tuple(found)

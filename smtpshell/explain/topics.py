@@ -12,15 +12,15 @@ from dataclasses import replace
 from smtpshell.explain import knowledge
 from smtpshell.explain.anatomy import enhanced_anatomy, is_reply_code
 from smtpshell.explain.ehlo_reading import format_size, read_keyword, unknown_keyword_meaning
-from smtpshell.explain.engine import describe_command, explain_reply, pattern_text
+from smtpshell.explain.engine import CLASS_RETRY, describe_command, explain_reply, pattern_text, permanent_only_retry
 from smtpshell.explain.model import Explanation
 from smtpshell.proto.commands import COMMANDS
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
-from smtpshell.proto.replies import EnhancedStatus, Reply
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
+from smtpshell.proto.replies import BASIC_CODES, EnhancedStatus, Reply
 
-_REPLY_LINE = re.compile(r"^(\d{3})([ -]?)(.*)$")
-_ENHANCED = re.compile(r"^([245Xx])\.(\d{1,3})\.(\d{1,3})(?:\s+(.*))?$", re.DOTALL)
-_SUBJECT = re.compile(r"^([245Xx])\.(\d{1,3})(?:\.[xX])?$")
+_REPLY_LINE = re.compile(r"^([0-9]{3})([ -]?)(.*)$")
+_ENHANCED = re.compile(r"^([245Xx])\.([0-9]{1,3})\.([0-9]{1,3})(?:\s+(.*))?$", re.DOTALL)
+_SUBJECT = re.compile(r"^([245Xx])\.([0-9]{1,3})(?:\.[xX])?$")
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_=-]*$")
 
 HOW_TO = (
@@ -28,11 +28,13 @@ HOW_TO = (
     "an EHLO keyword (SIZE) or a command (RCPT)."
 )
 
-CLASS_RETRY = {
-    2: "Nothing to retry: class 2 reports success.",
-    4: "Yes, later: class 4 is a persistent transient failure; sending again later may work.",
-    5: "No: class 5 is a permanent failure; change something before sending again.",
-}
+
+def lower_first(text: str) -> str:
+    """The text with its first letter in lower case, unless the first word is an acronym (UTF-8, TLS, SMTP)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first[1].isupper() or first[1] in "0123456789" or first[1] == "-"):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def reply_from_text(text: str) -> Reply | None:
@@ -57,6 +59,10 @@ def explain_topic(text: str) -> Explanation:
     topic = re.sub(r"^(smtp|x-postfix|x-unix);\s*", "", topic, flags=re.IGNORECASE)
     if not topic:
         return Explanation(headline="Nothing to explain. " + HOW_TO, known=False)
+    from smtpshell.explain.auth_headers import explain_auth_header, is_auth_header
+
+    if is_auth_header(text):
+        return explain_auth_header(text)
     if _REPLY_LINE.match(topic.splitlines()[0]):
         return _explain_code_topic(topic)
     enhanced = _ENHANCED.match(topic)
@@ -103,9 +109,10 @@ def _explain_code_topic(topic: str) -> Explanation:
     if info is None or not is_reply_code(reply.code) or reply.text.strip() or len(reply.lines) > 1:
         return explanation
     # A bare code: also say which commands it answers and what it means for each.
-    answers = [describe_command(verb) if verb != "ANY" else "any command" for verb in info.answers]
+    excluded = f" except {', '.join(info.not_for)}" if info.not_for else ""
+    answers = [describe_command(verb) if verb != "ANY" else f"any command{excluded}" for verb in info.answers]
     per_command = "; ".join(
-        f"to {describe_command(verb)}: {line[0].lower()}{line[1:]}" for verb, line in info.by_command.items()
+        f"to {describe_command(verb)}: {lower_first(line)}" for verb, line in info.by_command.items()
     )
     paragraphs = [explanation.meaning, "It answers: " + ", ".join(answers) + "."]
     if per_command:
@@ -119,7 +126,7 @@ def explain_enhanced(key: str, text: str = "") -> Explanation:
     klass_char, subject, detail_number = key.split(".")
     generic = f"X.{int(subject)}.{int(detail_number)}"
     detail = knowledge.enhanced_code(generic)
-    klass = int(klass_char) if klass_char.isdigit() else None
+    klass = int(klass_char) if is_ascii_digits(klass_char) else None
     status = EnhancedStatus(klass or 5, int(subject), int(detail_number))
     anatomy = enhanced_anatomy(status)
     if klass is None:
@@ -162,10 +169,15 @@ def explain_enhanced(key: str, text: str = "") -> Explanation:
     meaning = [detail.meaning, registry]
     if klass is not None and klass not in detail.classes:
         meaning.append(f"Unusual: {generic} is normally sent with class {' or '.join(str(c) for c in detail.classes)}.")
-    headline = detail.sample or "deprecated (a duplicate of X.6.8)"
+    headline = detail.title or "deprecated (a duplicate of X.6.8)"
+    retry = CLASS_RETRY.get(klass) if klass else None
     if klass is not None:
         class_info = knowledge.enhanced_classes().get(klass)
-        headline = f"{class_info.name if class_info else 'Class ' + str(klass)}: {headline[0].lower()}{headline[1:]}"
+        class_name = class_info.plain or class_info.name if class_info else f"Class {klass}"
+        headline = f"{class_name}: {lower_first(headline)}"
+        if klass == 4 and detail.classes == (5,):
+            headline += f" — unusual: {generic} is permanent only"
+            retry = permanent_only_retry(detail)
     if pattern is not None:
         headline += f" — {pattern.name}"
     return Explanation(
@@ -173,7 +185,7 @@ def explain_enhanced(key: str, text: str = "") -> Explanation:
         enhanced=shown,
         anatomy=anatomy,
         meaning="\n\n".join(meaning),
-        retry=CLASS_RETRY.get(klass) if klass else None,
+        retry=retry,
         next_steps=[detail.advice] + ([pattern.advice] if pattern else []),
         pattern=pattern_text(pattern) if pattern else None,
         known=True,
@@ -192,7 +204,7 @@ def explain_subject(klass_char: str, subject: int) -> Explanation:
         )
     details = [entry for entry in knowledge.enhanced_codes().values() if entry.subject == subject]
     shown = klass_char.upper() if klass_char in "xX" else klass_char
-    listing = [(f"{shown}.{subject}.{entry.detail}", entry.sample or "deprecated") for entry in details]
+    listing = [(f"{shown}.{subject}.{entry.detail}", entry.title or "deprecated") for entry in details]
     return Explanation(
         headline=f"Subject {subject}: {info.name}",
         enhanced=f"{shown}.{subject}",
@@ -225,6 +237,7 @@ def explain_command(verb: str, argument: str = "") -> Explanation:
     for code, info in sorted(knowledge.reply_codes().items()):
         if verb in info.answers:
             replies.append(f"Expect {code}: {info.by_command.get(verb, info.headline)}")
+    replies += command_footer(verb)
     keyword_name = command.keyword or (verb if knowledge.keyword(verb) else None)
     # The keyword as a topic: what it enables, not how a bare advertisement of it would read.
     keywords = (
@@ -235,11 +248,35 @@ def explain_command(verb: str, argument: str = "") -> Explanation:
         headline=f"{verb}: {command.summary}",
         anatomy=anatomy,
         meaning="\n\n".join(meaning),
-        next_steps=[*replies, "Any command may also get 421 (closing), 500, 501, 502, 503 or 504."],
+        next_steps=replies,
         keywords=keywords,
         known=notes is not None,
         references=list(dict.fromkeys([command.rfc, *(notes.rfc_more if notes else ())])),
     )
+
+
+def command_footer(verb: str) -> list[str]:
+    """The replies ``verb`` may get besides its own, and those it never gets, each with the section that says so.
+
+    Built from the "answers", "any_command" and "not_for" fields of the reply codes, so it says no more than they
+    do: RFC 5321 §4.3.2 names 421, 500 and 501 for any command, while NOOP and RSET MUST get 250 (§4.1.1.9,
+    §4.1.1.5) and 503 should not answer them (§4.1.4).
+    """
+    by_section: dict[str, list[str]] = {}
+    never: list[str] = []
+    for code, info in sorted(knowledge.reply_codes().items()):
+        if "ANY" not in info.answers or verb in info.answers:
+            continue
+        if verb in info.not_for:
+            never.append(f"Never {code} ({info.headline.lower()}): {info.not_for[verb]}.")
+        else:
+            short = BASIC_CODES[code][0].lower() if code in BASIC_CODES else info.headline.lower()
+            by_section.setdefault(info.any_command or info.rfc, []).append(f"{code} ({short})")
+    lines = []
+    for section, codes in by_section.items():
+        listed = ", ".join(codes[:-1]) + f" or {codes[-1]}" if len(codes) > 1 else codes[0]
+        lines.append(f"Like other commands, {verb} may also get {listed}: {section}.")
+    return lines + never
 
 
 def _argument_rows(verb: str, argument: str) -> list[tuple[str, str]]:
@@ -257,7 +294,7 @@ def _argument_rows(verb: str, argument: str) -> list[tuple[str, str]]:
         param = known.get(name)
         if param is None:
             rows.append((name, f"not a {verb} parameter this shell knows"))
-        elif name == "SIZE" and value and value.isdigit():
+        elif name == "SIZE" and value and is_ascii_digits(value):
             rows.append((f"SIZE={value}", f"the message will be {int(value):,} octets ({format_size(int(value))})"))
         else:
             rows.append((f"{name}={value}" if value else name, param.summary))

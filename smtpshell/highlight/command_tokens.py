@@ -11,6 +11,7 @@ import re
 
 from smtpshell.highlight import tokens as t
 from smtpshell.proto.commands import COMMANDS, Command, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 from smtpshell.session.redact import HIDDEN
 
@@ -92,7 +93,7 @@ def _meta(line: _Line, word: str) -> None:
     while not line.done():
         line.space()
         arg = line.peek_word()
-        token = t.FLAG if arg.startswith("--") else t.NUMBER if arg.isdigit() else t.VALUE
+        token = t.FLAG if arg.startswith("--") else t.NUMBER if is_ascii_digits(arg) else t.VALUE
         line.emit(len(arg), token)
 
 

@@ -17,6 +17,7 @@ from smtpshell.highlight.command_tokens import command_tokens
 from smtpshell.highlight.message_tokens import MessageTokens
 from smtpshell.proto.client_state import GREETING
 from smtpshell.proto.commands import COMMANDS, SANDBOX_EXTENSIONS
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.replies import EnhancedStatus
 from smtpshell.session.redact import HIDDEN
 
@@ -35,7 +36,7 @@ class Prefixes:
 
 # A time column before the speaker, as the shell's /save writes it ("14:48:32.960 TLS C: EHLO ..."): the time,
 # then "TLS" when the line went encrypted.
-_STAMP = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)? +(?:TLS +)?"
+_STAMP = r"[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)? +(?:TLS +)?"
 STAMP = re.compile(_STAMP)
 
 STYLES = (
@@ -47,16 +48,16 @@ STYLES = (
         "swaks",
         re.compile(r" ?[-~]> ?"),
         re.compile(r"<(?:[-~] |\*\*|~\*) ?"),
-        re.compile(r"^<(?:[-~] |\*\*|~\*) ?\d{3}", re.MULTILINE),
+        re.compile(r"^<(?:[-~] |\*\*|~\*) ?[0-9]{3}", re.MULTILINE),
     ),
     # curl -v style: "> " what was sent, "< " what came back
-    Prefixes("arrows", re.compile(r"> ?"), re.compile(r"< ?"), re.compile(r"^< ?\d{3}", re.MULTILINE)),
+    Prefixes("arrows", re.compile(r"> ?"), re.compile(r"< ?"), re.compile(r"^< ?[0-9]{3}", re.MULTILINE)),
 )
 PLAIN = Prefixes("plain", None, None, None)
 
-_REPLY = re.compile(r"(\d{3})([ -]?)(.*)", re.DOTALL)
-_PLAIN_REPLY = re.compile(r"\d{3}(?:[ -]|$)")
-_ENHANCED = re.compile(r"[245]\.\d{1,3}\.\d{1,3}(?=\s|$)")
+_REPLY = re.compile(r"([0-9]{3})([ -]?)(.*)", re.DOTALL)
+_PLAIN_REPLY = re.compile(r"[0-9]{3}(?:[ -]|$)")
+_ENHANCED = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}(?=\s|$)")
 # EHLO keywords the command table knows: the sandbox's, those enabling a verb or a parameter, and verbs some
 # servers list by name (Postfix advertises VRFY and ETRN).
 _KEYWORDS = {
@@ -65,7 +66,9 @@ _KEYWORDS = {
     *(p.keyword for c in COMMANDS.values() for p in c.params),
     *COMMANDS,
 }
-_LINES = re.compile(r"([^\r\n]*)(\r\n|\r|\n|$)")
+# Only CR LF or LF ends a line: a lone CR (sent on purpose in raw mode) is part of the line it sits in, so the
+# lines after it keep their places and a reply is never taken for message text.
+_LINES = re.compile(r"((?:[^\r\n]|\r(?!\n))*)(\r\n|\n|$)")
 _DATA_END = "<end of data>"
 
 
@@ -152,7 +155,7 @@ class TranscriptTokens:
             self.message = MessageTokens()
         elif verb == "DATA":
             self.data_sent = True
-        elif verb == "BDAT" and len(words) > 1 and words[1].isdigit():
+        elif verb == "BDAT" and len(words) > 1 and is_ascii_digits(words[1]):
             self.bdat_left = int(words[1])
 
     def _open_message(self) -> None:
@@ -233,7 +236,7 @@ def _ehlo_line(text: str, offset: int) -> list[Token]:
     position = offset + len(keyword)
     for word in re.split(r"( +)", space + params):
         if word:
-            kind = t.SPACE if word.isspace() else t.NUMBER if word.isdigit() else t.CHOICE
+            kind = t.SPACE if word.isspace() else t.NUMBER if is_ascii_digits(word) else t.CHOICE
             out.append((position, kind, word))
             position += len(word)
     return out

@@ -10,7 +10,8 @@ How the engine's /lesson, /hint and /showme (or any front end) use it::
     runner = LessonRunner(lesson, step=saved_step, view=SandboxView.of(engine.state, engine.mailbox()))
     for every record:
         for event in runner.observe(record, SandboxView.of(engine.state, engine.mailbox())):
-            StepPassed(index, step, why, next_step) | MistakeSpotted(index, note) | LessonFinished(summary)
+            StepPassed(index, step, why, next_step) | MistakeSpotted(index, note) | StepMissed(index, reason)
+            | LessonFinished(summary)
             (render_summary(summary) is the plain-text summary; save with progress.save_step / finish)
     /hint:   runner.hint() -> Hint(text, number, total) or None when none are left
     /showme: runner.show_me(engine.mode) -> ShowMe: put .text on the command line, unsent (a message: give it
@@ -34,6 +35,7 @@ from smtpshell.lessons.runner import (
     MistakeSpotted,
     SandboxView,
     ShowMe,
+    StepMissed,
     StepPassed,
 )
 from smtpshell.lessons.setup import lesson_policy, sandbox_policy
@@ -56,6 +58,7 @@ __all__ = [
     "SandboxView",
     "ShowMe",
     "Step",
+    "StepMissed",
     "StepPassed",
     "lesson_policy",
     "lessons_dir",

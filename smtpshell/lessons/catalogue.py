@@ -14,6 +14,7 @@ import smtpshell
 from smtpshell.lessons.loader import LessonError, load_folder
 from smtpshell.lessons.model import Lesson
 from smtpshell.lessons.progress import Progress
+from smtpshell.proto.grammar import is_ascii_digits
 
 LESSONS_VARIABLE = "SMTPSHELL_LESSONS"
 
@@ -41,7 +42,7 @@ class Catalogue:
         for lesson in self.lessons:
             if lesson.id == key:
                 return lesson
-        if key.isdigit() and 1 <= int(key) <= len(self.lessons):
+        if is_ascii_digits(key) and 1 <= int(key) <= len(self.lessons):
             return self.lessons[int(key) - 1]
         starting = [lesson for lesson in self.lessons if lesson.id.startswith(key)]
         return starting[0] if len(starting) == 1 else None

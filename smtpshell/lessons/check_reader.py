@@ -11,10 +11,11 @@ import re
 from smtpshell.lessons.model import SPECIAL_SENT, DeliveryCheck, ExchangeCheck
 from smtpshell.lessons.table_reader import TableReader
 from smtpshell.proto.commands import COMMANDS, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
 
 _CODE_PATTERN = re.compile(r"^[2-5][0-9x][0-9x]$")
-_ENHANCED = re.compile(r"^([245X])\.(\d{1,3})\.(\d{1,3})$")
+_ENHANCED = re.compile(r"^([245X])\.([0-9]{1,3})\.([0-9]{1,3})$")
 
 
 def read_expect(r: TableReader) -> ExchangeCheck | None:
@@ -50,13 +51,14 @@ def read_expect(r: TableReader) -> ExchangeCheck | None:
     text = r.pattern("text", "a regular expression searched in the reply's text")
     tls = r.flag("tls", "true (the exchange went over TLS) or false (in plaintext)")
     count = r.number("count", "how many such exchanges, at least 1", 1)
-    r.finish("sent, argument, code, enhanced, text, tls, count")
+    pipelined = r.flag("pipelined", "true (sent in a pipelined group with other commands) or false (on its own)")
+    r.finish("sent, argument, code, enhanced, text, tls, count, pipelined")
     if sent is None and not codes and enhanced is None and text is None:
         r.error(None, "an [[expect]] needs at least one of 'sent', 'code', 'enhanced' or 'text'")
     if r.problems > problems:
         return None
     return ExchangeCheck(
-        r.line(), verb, argument, tuple(codes), enhanced.upper() if enhanced else None, text, tls, count or 1
+        r.line(), verb, argument, tuple(codes), enhanced.upper() if enhanced else None, text, tls, count or 1, pipelined
     )
 
 
@@ -68,7 +70,7 @@ def _codes(r: TableReader) -> list[str]:
     codes: list[str] = []
     for item in items:
         text = str(item).strip().lower() if isinstance(item, int | str) and not isinstance(item, bool) else ""
-        if text.isdigit():
+        if is_ascii_digits(text):
             if int(text) not in BASIC_CODES:
                 r.error(
                     "code",
@@ -93,7 +95,8 @@ def read_delivered(r: TableReader) -> DeliveryCheck:
     mail_params = _patterns(r, "mail_params", 'a table of MAIL parameter = "pattern"', upper=True)
     rcpt_params = _patterns(r, "rcpt_params", 'a table of RCPT parameter = "pattern"', upper=True)
     count = r.number("count", "how many messages, 0 or more (0: none may arrive)", 0)
-    r.finish("to, from, headers, body, content, recipients, mail_params, rcpt_params, count")
+    not_in_headers = r.pattern("not_in_headers", "a regular expression no header line may match")
+    r.finish("to, from, headers, body, content, recipients, mail_params, rcpt_params, count, not_in_headers")
     return DeliveryCheck(
         r.line(),
         to,
@@ -105,6 +108,7 @@ def read_delivered(r: TableReader) -> DeliveryCheck:
         mail_params,
         rcpt_params,
         1 if count is None else count,
+        not_in_headers,
     )
 
 

@@ -14,11 +14,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from smtpshell.lessons.catalogue import LESSONS_VARIABLE, Catalogue, load_catalogue
 from smtpshell.lessons.loader import LessonError, LessonFileError, load_lesson_file
 from smtpshell.lessons.progress import Progress
+from smtpshell.proto.visible_text import visible_lines
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -65,7 +66,7 @@ def _lessons(args: list[str]) -> int:
     catalogue = load_catalogue(options.dir)
     progress = Progress()
     if progress.problem:
-        print(f"smtpshell: {progress.problem}", file=sys.stderr)
+        _say(f"smtpshell: {progress.problem}", file=sys.stderr)
     if options.action == "reset":
         return _reset(catalogue, progress, options.lesson, options.all)
     return _list(catalogue, progress)
@@ -73,14 +74,14 @@ def _lessons(args: list[str]) -> int:
 
 def _list(catalogue: Catalogue, progress: Progress) -> int:
     if not catalogue.folder.is_dir():
-        print(f"smtpshell: {catalogue.folder} is not a folder of lessons", file=sys.stderr)
+        _say(f"smtpshell: {catalogue.folder} is not a folder of lessons", file=sys.stderr)
         return 2
     if not catalogue.lessons:
-        print(f"No lessons found in {catalogue.folder}.")
+        _say(f"No lessons found in {catalogue.folder}.")
         _print_problems(catalogue.errors)
         return 1 if catalogue.errors else 0
     width = max(len(lesson.id) for lesson in catalogue.lessons)
-    print("Guided lessons (smtpshell learn ID opens one):\n")
+    _say("Guided lessons (smtpshell learn ID opens one):\n")
     for number, lesson in enumerate(catalogue.lessons, 1):
         saved = progress.get(lesson.id)
         if saved.finished:
@@ -89,16 +90,16 @@ def _list(catalogue: Catalogue, progress: Progress) -> int:
             state = f"at step {saved.step + 1} of {len(lesson.steps)}"
         else:
             state = ""
-        print(f"{number:>3}. {lesson.id:<{width}}  {lesson.title}" + (f"  [{state}]" if state else ""))
+        _say(f"{number:>3}. {lesson.id:<{width}}  {lesson.title}" + (f"  [{state}]" if state else ""))
     upcoming = catalogue.next_unfinished(progress)
-    print()
+    _say()
     if upcoming is None:
-        print("You have finished every lesson. `smtpshell lessons reset --all` starts over.")
+        _say("You have finished every lesson. `smtpshell lessons reset --all` starts over.")
     else:
-        print(f"Next: smtpshell learn {upcoming.id}")
+        _say(f"Next: smtpshell learn {upcoming.id}")
     if catalogue.errors:
-        print(file=sys.stderr)
-        print(f"Some lesson files in {catalogue.folder} have problems and were left out:", file=sys.stderr)
+        _say(file=sys.stderr)
+        _say(f"Some lesson files in {catalogue.folder} have problems and were left out:", file=sys.stderr)
         _print_problems(catalogue.errors)
         return 1
     return 0
@@ -106,22 +107,22 @@ def _list(catalogue: Catalogue, progress: Progress) -> int:
 
 def _reset(catalogue: Catalogue, progress: Progress, key: str | None, everything: bool) -> int:
     if everything == (key is not None):
-        print("smtpshell lessons reset: give one lesson ID, or --all", file=sys.stderr)
+        _say("smtpshell lessons reset: give one lesson ID, or --all", file=sys.stderr)
         return 2
     if everything:
         count = progress.reset_all()
-        print(f"Progress reset for {count} lesson(s).")
+        _say(f"Progress reset for {count} lesson(s).")
         return 0
     assert key is not None
     lesson = catalogue.find(key)
     lesson_id = lesson.id if lesson is not None else key
     if progress.reset(lesson_id):
-        print(f"Progress reset for {lesson_id}.")
+        _say(f"Progress reset for {lesson_id}.")
         return 0
     if lesson is None:
-        print(f"smtpshell: no lesson {key!r}; `smtpshell lessons` lists them", file=sys.stderr)
+        _say(f"smtpshell: no lesson {key!r}; `smtpshell lessons` lists them", file=sys.stderr)
         return 1
-    print(f"Nothing to reset: {lesson_id} was not started.")
+    _say(f"Nothing to reset: {lesson_id} was not started.")
     return 0
 
 
@@ -130,7 +131,7 @@ def _check(folder: Path | None, run: bool) -> int:
         return _check_file(folder, run)
     catalogue = load_catalogue(folder)
     if not catalogue.folder.is_dir():
-        print(f"smtpshell: {catalogue.folder} is not a folder of lessons", file=sys.stderr)
+        _say(f"smtpshell: {catalogue.folder} is not a folder of lessons", file=sys.stderr)
         return 2
     problems = list(catalogue.errors)
     if run and catalogue.lessons:
@@ -138,10 +139,10 @@ def _check(folder: Path | None, run: bool) -> int:
     _print_problems(problems)
     files = len({str(lesson.path) for lesson in catalogue.lessons} | {p.path for p in catalogue.errors})
     if problems:
-        print(f"{len(problems)} problem(s) in {catalogue.folder}.", file=sys.stderr)
+        _say(f"{len(problems)} problem(s) in {catalogue.folder}.", file=sys.stderr)
         return 1
     what = "load, validate and pass their walkthrough" if run else "load and validate"
-    print(f"All {len(catalogue.lessons)} lesson(s) in {catalogue.folder} {what} ({files} file(s)).")
+    _say(f"All {len(catalogue.lessons)} lesson(s) in {catalogue.folder} {what} ({files} file(s)).")
     return 0
 
 
@@ -156,7 +157,7 @@ def _check_file(path: Path, run: bool) -> int:
     _print_problems(problems)
     if problems:
         return 1
-    print(
+    _say(
         f"{path}: lesson {lesson.id!r} ({len(lesson.steps)} steps) "
         + ("passes its walkthrough." if run else "loads and validates.")
     )
@@ -174,9 +175,14 @@ async def _walk_all(catalogue: Catalogue) -> list[LessonError]:
     return problems
 
 
+def _say(*values: object, file: TextIO | None = None) -> None:
+    """print(), with control characters escaped: titles, ids and paths come from lesson files anyone can write."""
+    print(*(visible_lines(str(value)) for value in values), file=file)
+
+
 def _print_problems(problems: list[LessonError]) -> None:
     for problem in sorted(problems):
-        print(problem, file=sys.stderr)
+        _say(problem, file=sys.stderr)
 
 
 # ---- smtpshell learn ----------------------------------------------------------------------------------------
@@ -190,6 +196,10 @@ def _learn_parser() -> argparse.ArgumentParser:
     parser.add_argument("lesson", nargs="?", metavar="ID", help="a lesson's id or number (see `smtpshell lessons`)")
     parser.add_argument("--plain", action="store_true", help="a plain prompt instead of the full-screen UI")
     parser.add_argument("--dir", metavar="DIR", type=Path, help="take the lessons from DIR")
+    parser.add_argument(
+        "--connect", metavar="HOST:PORT", help="run it on a class server (`serve --class`), not the sandbox"
+    )
+    parser.add_argument("--student", metavar="NAME", help="with --connect: your login there (password asked)")
     return parser
 
 
@@ -204,15 +214,17 @@ def _learn(args: list[str]) -> int:
     if lesson is None:
         if options.lesson:
             known = ", ".join(lesson.id for lesson in catalogue.lessons) or "none"
-            print(f"smtpshell learn: no lesson {options.lesson!r}; lessons: {known}", file=sys.stderr)
+            _say(f"smtpshell learn: no lesson {options.lesson!r}; lessons: {known}", file=sys.stderr)
             _print_problems(catalogue.errors)
             return 1
         if not catalogue.lessons:
-            print(f"smtpshell learn: no lessons found in {catalogue.folder}", file=sys.stderr)
+            _say(f"smtpshell learn: no lessons found in {catalogue.folder}", file=sys.stderr)
             _print_problems(catalogue.errors)
             return 1
-        print("You have finished every lesson; starting the first again. (`smtpshell lessons` lists them.)")
+        _say("You have finished every lesson; starting the first again. (`smtpshell lessons` lists them.)")
         lesson = catalogue.lessons[0]
+    if options.connect is not None:
+        return _learn_on_class_server(lesson.id, options)
     if not sys.stdin.isatty():
         return _learn_script(lesson.id)
     if not options.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
@@ -222,6 +234,40 @@ def _learn(args: list[str]) -> int:
     from smtpshell.repl.app import run_repl
 
     return asyncio.run(run_repl(_lesson_engine(lesson.id)))
+
+
+def _learn_on_class_server(lesson_id: str, options: argparse.Namespace) -> int:
+    """The lesson on a class server: the shell connects there first, its lesson faults go to this student only."""
+    from smtpshell.classroom.student_link import ask_password, attach_class_link
+    from smtpshell.session.engine import ShellEngine
+    from smtpshell.session.target import Target, TargetError, parse_host_port
+
+    try:
+        host, port = parse_host_port(options.connect, 25)
+    except TargetError as error:
+        print(f"smtpshell learn: {error}", file=sys.stderr)
+        return 2
+    password = None
+    if options.student is not None:
+        password = ask_password(options.student)
+        if password is None:
+            return 2
+    target = Target("remote", host, port)
+    engine = ShellEngine(target)
+    attach_class_link(engine, options.student, password)
+    engine.startup_lines.append(f"/lesson {lesson_id}")
+    if not sys.stdin.isatty():
+        from smtpshell.repl.script import run_script
+
+        return asyncio.run(run_script(engine, sys.stdin, sys.stdout))
+    if not options.plain and importlib.util.find_spec("smtpshell.tui.app") is not None:
+        from smtpshell.tui.app import SMTPShellApp
+
+        result = SMTPShellApp(target, engine=engine).run()
+        return result if isinstance(result, int) else 0
+    from smtpshell.repl.app import run_repl
+
+    return asyncio.run(run_repl(engine))
 
 
 def _learn_script(lesson_id: str) -> int:

@@ -18,6 +18,7 @@ from smtpshell.lessons.runner import (
     StepPassed,
 )
 from smtpshell.lessons.setup import lesson_policy
+from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.session.records import Record
 
@@ -69,8 +70,8 @@ class LessonGuide:
     def hint(self) -> Hint | None:
         return self.runner.hint()
 
-    def show_me(self, mode: str | None = None) -> ShowMe | None:
-        return self.runner.show_me(mode)
+    def show_me(self, mode: str | None = None, state: ClientState | None = None) -> ShowMe | None:
+        return self.runner.show_me(mode, state)
 
     def pane_markdown(self) -> str:
         return pane_markdown(self.runner, None, self.number)

@@ -129,8 +129,21 @@ class _FileLoader:
             lines = m.texts("lines", "the lines of the wrong attempt", required=True) or []
             note = m.text("note", "what the learner should notice") or ""
             inputs, _ = read_inputs(m, "lines", lines, context, strict=False)
-            m.finish("lines, note")
-            mistakes.append(Mistake(m.line(), tuple(inputs), note))
+            when_table = m.table("when", "the exchange the mistake ends with, as in an [[expect]]")
+            when = read_expect(when_table) if when_table else None
+            mistake_delivered = m.table("delivered", "the message the mistake delivers, as in [delivered]")
+            notice = m.pattern("notice", "a regular expression searched in the shell's notice (nothing was sent)")
+            m.finish("lines, note, when, delivered, notice")
+            mistakes.append(
+                Mistake(
+                    m.line(),
+                    tuple(inputs),
+                    note,
+                    when,
+                    read_delivered(mistake_delivered) if mistake_delivered else None,
+                    notice,
+                )
+            )
         r.finish("expect, delivered, tls, authenticated, hints, solution, why, mistake")
         positive = (
             bool(expect) or tls is True or authenticated is True or (delivered is not None and delivered.count > 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -43,11 +44,15 @@ class ExchangeCheck:
     text: re.Pattern[str] | None = None  # searched in the reply's text
     tls: bool | None = None  # the exchange went over TLS (True) or in plaintext (False)
     count: int = 1  # how many such exchanges it takes
+    pipelined: bool | None = None  # sent in one group with other commands (RFC 2920), or on its own
 
-    def matches(self, exchange: Exchange) -> bool:
+    def matches(self, exchange: Exchange, grouped: bool = False) -> bool:
+        """``grouped``: the exchange went out in a pipelined group (see ``pipelined_indexes``)."""
         if self.sent is not None and not self._sent_matches(exchange):
             return False
         if self.tls is not None and exchange.tls != self.tls:
+            return False
+        if self.pipelined is not None and grouped != self.pipelined:
             return False
         if not (self.codes or self.enhanced or self.text):
             return True
@@ -92,32 +97,84 @@ class DeliveryCheck:
     mail_params: tuple[tuple[str, re.Pattern[str]], ...] = ()  # MAIL parameter -> pattern on its value
     rcpt_params: tuple[tuple[str, re.Pattern[str]], ...] = ()  # RCPT parameter on any recipient -> pattern
     count: int = 1  # how many such messages; 0 means none may arrive
+    not_in_headers: re.Pattern[str] | None = None  # must match no header at all (Bcc: and the rest)
 
     def matches(self, message: Message) -> bool:
+        return self.why_not(message) is None
+
+    def why_not(self, message: Message) -> str | None:
+        """None when ``message`` satisfies the check; else the first condition it misses, said in one line."""
         envelope = message.envelope
-        if self.to is not None and not any(_glob(self.to, r) for r in envelope.recipients):
-            return False
+        recipients = envelope.recipients
+        if self.to is not None and not any(_glob(self.to, r) for r in recipients):
+            return f"it went to {_addresses(recipients)}; this step wants {self.to} among the recipients"
         if self.sender is not None and not _glob(self.sender, envelope.sender):
-            return False
-        if self.recipients is not None and len(envelope.recipients) != self.recipients:
-            return False
+            return f"its envelope sender was <{envelope.sender}>; this step wants <{self.sender}>"
+        if self.recipients is not None and len(recipients) != self.recipients:
+            wanted = "only " + self.to if self.recipients == 1 and self.to else str(self.recipients)
+            got = f"{_count(len(recipients), 'recipient')} ({_addresses(recipients)})"
+            return f"delivered to {got}; this step wants {wanted}"
         for name, pattern in self.mail_params:
             value = _param(envelope.mail_params, name)
-            if value is None or not pattern.search(value):
-                return False
+            if value is None:
+                return f"MAIL FROM had no {name} parameter; this step wants one"
+            if not pattern.search(value):
+                return f"MAIL FROM had {name}={value}; this step wants a value matching {pattern.pattern!r}"
         for name, pattern in self.rcpt_params:
             values = [_param(p, name) for p in envelope.rcpt_params.values()]
             if not any(v is not None and pattern.search(v) for v in values):
-                return False
-        if not (self.headers or self.body or self.content):
-            return True
+                return f"no RCPT TO had a {name} parameter matching {pattern.pattern!r}"
         if self.content is not None and not self.content.search(_text(message.content)):
-            return False
+            return f"the message does not contain {self.content.pattern!r}"
         head, body = split_message(message.content)
         for name, pattern in self.headers:
-            if not any(pattern.search(value) for value in header_values(head, name)):
-                return False
-        return self.body is None or self.body.search(body) is not None
+            found = header_values(head, name)
+            if not found:
+                return f"the message has no {name}: header"
+            if not any(pattern.search(value) for value in found):
+                return f"its {name}: header ({found[0]}) is not what this step asks for"
+        if self.not_in_headers is not None:
+            for line in unfolded_headers(head):
+                if self.not_in_headers.search(line):
+                    return f"the header {line!r} shows what this step wants kept out of the headers"
+        if self.body is not None and self.body.search(body) is None:
+            return "its body is not what this step asks for" + ("" if body.strip() else " (it is empty)")
+        return None
+
+
+def _addresses(addresses: Sequence[str]) -> str:
+    return ", ".join(addresses) or "nobody"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def unfolded_headers(head: str) -> list[str]:
+    """Every header line of a header section, folded lines joined (RFC 5322 §2.2.3)."""
+    lines: list[str] = []
+    for line in head.split("\n"):
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] = f"{lines[-1]} {line.strip()}"
+        elif line.strip():
+            lines.append(line.strip())
+    return lines
+
+
+def pipelined_indexes(exchanges: list[Exchange]) -> set[int]:
+    """The positions of ``exchanges`` that went out in a pipelined group.
+
+    Pipelining means sending a command before the reply to the previous one came back (RFC 2920). The shell
+    sends a group's commands at once and records each of their exchanges with the group's one send time, while a
+    command typed on its own is sent after the reply before it, at a time of its own.
+    """
+    grouped: set[int] = set()
+    for index in range(1, len(exchanges)):
+        before, this = exchanges[index - 1], exchanges[index]
+        early = before.replied_at is None or this.sent_at <= before.replied_at
+        if this.kind == before.kind == "command" and this.sent_at == before.sent_at and early:
+            grouped.update((index - 1, index))
+    return grouped
 
 
 def _glob(pattern: str, value: str) -> bool:
@@ -196,11 +253,20 @@ class SolutionItem:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A plausible wrong attempt at a step: the lines sent, and what the learner should notice."""
+    """A plausible wrong attempt at a step: the lines sent, and what the learner should notice.
+
+    The note is shown when the learner's last input is the mistake's last input (of any kind: a command, a
+    message, a pipelined group, a BDAT chunk, an AUTH answer), or when what happened fits the context given:
+    ``when`` (the exchange it ends with: verb, reply code, enhanced code, text, TLS, pipelined), ``delivered``
+    (the message it delivered) or ``notice`` (the shell's own refusal, when nothing was sent).
+    """
 
     line: int
     inputs: tuple[SolutionItem, ...]
     note: str = ""
+    when: ExchangeCheck | None = None
+    delivered: DeliveryCheck | None = None
+    notice: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from smtpshell.lessons.model import Lesson, SolutionItem, SolutionKind, Step
+from smtpshell.lessons.mistakes import recognises, transaction_verdict
+from smtpshell.lessons.model import Lesson, SolutionItem, SolutionKind, Step, pipelined_indexes
 from smtpshell.lessons.summary import LessonSummary, build_summary
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, ClientState
 from smtpshell.proto.events import Message
@@ -52,7 +53,15 @@ class MistakeSpotted:
     note: str
 
 
-LessonEvent = StepPassed | LessonFinished | MistakeSpotted
+@dataclass(frozen=True)
+class StepMissed:
+    """A transaction just ended and the step still does not pass; ``reason`` says why, in one line."""
+
+    index: int
+    reason: str
+
+
+LessonEvent = StepPassed | LessonFinished | MistakeSpotted | StepMissed
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class ShowMe:
     total: int
     lines: tuple[str, ...] = ()  # the item as typed line by line (a message ends with ".")
     shell_commands: tuple[str, ...] = ()  # shell commands (/raw on) the solution types before this input
+    reason: str = ""  # why this input, when it is not the step's next one: the session needs it first
 
 
 @dataclass
@@ -123,12 +133,12 @@ class LessonRunner:
         if step is None:
             return []
         if isinstance(record, Notice):
-            return []
+            return self._mistake(step, record, view)
         if isinstance(record, Exchange):
             self._exchanges.append(record)
             self._current.exchanges.append(record)
         if not self._passes(step, view):
-            return self._mistake(step, record)
+            return self._mistake(step, record, view) or self._missed(step, record, view)
         index = self.step_index
         self.step_index += 1
         self.last_why = step.why
@@ -140,8 +150,9 @@ class LessonRunner:
 
     def _passes(self, step: Step, view: SandboxView) -> bool:
         exchanges = self._current.exchanges
+        grouped = pipelined_indexes(exchanges)
         for check in step.expect:
-            if sum(1 for e in exchanges if check.matches(e)) < check.count:
+            if sum(1 for i, e in enumerate(exchanges) if check.matches(e, i in grouped)) < check.count:
                 return False
         if step.tls is not None and view.tls != step.tls:
             return False
@@ -156,25 +167,22 @@ class LessonRunner:
                 return False
         return True
 
-    def _mistake(self, step: Step, record: Record) -> list[LessonEvent]:
-        if not isinstance(record, Exchange) or record.kind not in ("command", "auth"):
-            return []
-        said = _normal(record.command)
-        solution = {_normal(item.text) for item in step.solution}
+    def _mistake(self, step: Step, record: Record, view: SandboxView) -> list[LessonEvent]:
+        new = self._new_messages(view)
         for number, mistake in enumerate(step.mistakes):
-            last = mistake.inputs[-1] if mistake.inputs else None
-            if (
-                not mistake.note
-                or last is None
-                or last.kind != "command"
-                or number in self._current.mistakes_noted
-                or _normal(last.text) != said
-                or said in solution
-            ):
+            if number in self._current.mistakes_noted:
                 continue
-            self._current.mistakes_noted.add(number)
-            return [MistakeSpotted(self.step_index, mistake.note)]
+            if recognises(mistake, record, self._current.exchanges, new):
+                self._current.mistakes_noted.add(number)
+                return [MistakeSpotted(self.step_index, mistake.note)]
         return []
+
+    def _missed(self, step: Step, record: Record, view: SandboxView) -> list[LessonEvent]:
+        reason = transaction_verdict(step, record, self._new_messages(view))
+        return [StepMissed(self.step_index, reason)] if reason else []
+
+    def _new_messages(self, view: SandboxView) -> list[Message]:
+        return [m for m in view.messages if m.queue_id not in self._current.baseline]
 
     def hint(self) -> Hint | None:
         """The next hint of the current step, one at a time; None when all were shown."""
@@ -186,10 +194,12 @@ class LessonRunner:
         number = self._current.hints_shown
         return Hint(step.hints[number - 1], number, len(step.hints))
 
-    def show_me(self, mode: str | None = None) -> ShowMe | None:
+    def show_me(self, mode: str | None = None, state: ClientState | None = None) -> ShowMe | None:
         """The reference input that comes next, judged by what was sent since the step began.
 
         ``mode`` is the engine's input mode; "data" tells that a BDAT line was typed and its chunk is awaited.
+        ``state``, the session as it stands: a command the server would refuse now (DATA with no transaction
+        open) gives way to the reference line that makes it possible (MAIL FROM), with the reason.
         """
         step = self.step
         if step is None:
@@ -210,6 +220,11 @@ class LessonRunner:
             position += 1
         item = solution[position]
         self._shown += 1
+        if state is not None and mode != "data":
+            placeholder = ShowMe("", item.kind, position + 1, len(solution))
+            needed = self._needed_first(item, state, placeholder)
+            if needed is not None:
+                return needed
         text = "\n".join(item.lines[:-1]) if item.kind == "message" else item.text
         index = step.solution.index(item)
         before: list[str] = []
@@ -218,6 +233,27 @@ class LessonRunner:
                 break
             before.insert(0, earlier.text)
         return ShowMe(text, item.kind, position + 1, len(solution), tuple(item.typed_lines()), tuple(before))
+
+    def _needed_first(self, item: SolutionItem, state: ClientState, shown: ShowMe) -> ShowMe | None:
+        """A reference line the session needs before ``item`` can work, or None when ``item`` can go now."""
+        verb = item.verbs[0] if item.verbs else None
+        if item.kind == "message":
+            verb = "DATA"  # a message needs DATA's 354 first, and DATA a transaction
+        if not state.connected or verb not in ("RCPT", "DATA", "BDAT"):
+            return None
+        if state.sender is None:
+            wanted, reason = "MAIL", "No transaction is open now (the last one ended): start one with MAIL FROM."
+        elif verb in ("DATA", "BDAT") and not state.recipients:
+            wanted, reason = "RCPT", "No recipient has been accepted in this transaction: add one with RCPT TO."
+        elif item.kind == "message":
+            wanted, reason = "DATA", "The message comes after DATA's 354: send DATA first."
+        else:
+            return None
+        earlier = self.lesson.solution_until(self.step_index) + list(self.lesson.steps[self.step_index].solution)
+        for candidate in reversed(earlier):
+            if candidate.kind == "command" and candidate.verb == wanted:
+                return ShowMe(candidate.text, "command", shown.number, shown.total, (candidate.text,), (), reason)
+        return None
 
     def _solution_position(self, solution: tuple[SolutionItem, ...]) -> int:
         position = 0
@@ -246,10 +282,6 @@ def _answers(solution: tuple[SolutionItem, ...], position: int, record: Exchange
     # A BDAT exchange carries its chunk: it answers the BDAT line and the chunk after it.
     chunk_follows = position + 1 < len(solution) and solution[position + 1].kind == "chunk"
     return 2 if verb == "BDAT" and chunk_follows else 1
-
-
-def _normal(line: str) -> str:
-    return " ".join(line.split()).upper()
 
 
 def _ids(view: SandboxView | None) -> set[str]:

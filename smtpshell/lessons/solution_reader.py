@@ -10,7 +10,7 @@ from __future__ import annotations
 from smtpshell.lessons.model import SolutionItem
 from smtpshell.lessons.table_reader import TableReader
 from smtpshell.proto.commands import lookup
-from smtpshell.proto.grammar import split_command
+from smtpshell.proto.grammar import is_ascii_digits, split_command
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, lookup_meta
 
 # RFC 2920 §3.1: commands whose reply changes what may follow end a pipelined group.
@@ -71,7 +71,7 @@ def read_inputs(
             context = "data"
         elif verb == "AUTH" and len(words) == 2:
             context = "auth"  # no initial response on the AUTH line: the server will ask
-        elif verb == "BDAT" and len(words) >= 2 and words[1].isdigit():
+        elif verb == "BDAT" and len(words) >= 2 and is_ascii_digits(words[1]):
             context, chunk_size = "bdat", int(words[1])
     return items, context
 

@@ -63,10 +63,11 @@ def _counted(items: Sequence[str]) -> tuple[tuple[str, int], ...]:
 def build_summary(
     lesson: Lesson, exchanges: Sequence[Exchange], hints_used: int, solutions_shown: int
 ) -> LessonSummary:
+    # A BDAT exchange carries its chunk, so it is of kind "data"; the end of a DATA message is no command.
     verbs = [
         verb
         for e in exchanges
-        if e.kind in ("command", "auth") and lookup(verb := split_command(e.command).verb) is not None
+        if e.kind in ("command", "auth", "data") and lookup(verb := split_command(e.command).verb) is not None
     ]
     codes = [str(e.reply.code) for e in exchanges if e.reply is not None]
     enhanced = [str(e.reply.enhanced) for e in exchanges if e.reply is not None and e.reply.enhanced]

@@ -1,9 +1,10 @@
 """The automated walkthrough: each lesson solved by its reference solution against the real sandbox, through the
-same shell engine a learner uses, and each foreseen mistake shown not to pass its step.
+same shell engine a learner uses, and each foreseen mistake shown not to pass its step and to show its note.
 
 Rule: every run starts a fresh engine and sandbox with the lesson's policy, so no greylisting memory, fault
 counter or captured message leaks from one run into the next; a mistake is tried after replaying the solutions of
-the steps before it, exactly where a learner would make it.
+the steps before it, exactly where a learner would make it. The right path must show no mistake's note, and each
+mistake must show its own: a note that never appears, or appears to a learner who did right, is a defect.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smtpshell.lessons.loader import LessonError
-from smtpshell.lessons.model import Lesson, SolutionItem
-from smtpshell.lessons.runner import LessonEvent, LessonRunner, SandboxView, StepPassed
+from smtpshell.lessons.model import Lesson, Mistake, SolutionItem
+from smtpshell.lessons.runner import LessonEvent, LessonRunner, MistakeSpotted, SandboxView, StepPassed
 from smtpshell.lessons.setup import lesson_policy
 from smtpshell.session.records import Exchange, Notice, Record
 
@@ -91,6 +92,7 @@ async def walk_lesson(
             items = list(step.solution)
             last_needed = max((i for i, item in enumerate(items) if item.kind != "meta"), default=-1)
             passed_after: int | None = None
+            seen = len(run.events)
             for number, item in enumerate(items):
                 await type_item(run.engine, item)
                 if passed_after is None and index in run.passed:
@@ -105,6 +107,15 @@ async def walk_lesson(
                     )
                 )
                 break
+            for event in run.events[seen:]:
+                if isinstance(event, MistakeSpotted):
+                    problems.append(
+                        LessonError(
+                            path,
+                            where,
+                            f"step {index + 1}: the reference solution shows a mistake's note: {event.note[:60]!r}",
+                        )
+                    )
             if passed_after < last_needed:
                 problems.append(
                     LessonError(
@@ -122,23 +133,31 @@ async def walk_lesson(
         return problems
     for index, step in enumerate(lesson.steps):
         for mistake in step.mistakes:
-            problem = await _try_mistake(lesson, index, mistake.inputs, data_dir)
+            problem = await _try_mistake(lesson, index, mistake, data_dir)
             if problem is not None:
                 problems.append(LessonError(path, mistake.line, f"step {index + 1}: {problem}"))
     return problems
 
 
-async def _try_mistake(lesson: Lesson, index: int, inputs: tuple[SolutionItem, ...], data_dir: Path) -> str | None:
+async def _try_mistake(lesson: Lesson, index: int, mistake: Mistake, data_dir: Path) -> str | None:
     run = await _open(lesson, data_dir)
     try:
         for item in lesson.solution_until(index):
             await type_item(run.engine, item)
         if not all(earlier in run.passed for earlier in range(index)):
             return "replaying the steps before it did not pass them"
-        for item in inputs:
+        seen = len(run.events)
+        for item in mistake.inputs:
             await type_item(run.engine, item)
         if index in run.passed:
             return f"the wrong attempt passes the step (last exchanges: {_last_replies(run)})"
+        notes = [e.note for e in run.events[seen:] if isinstance(e, MistakeSpotted)]
+        if mistake.note and mistake.note not in notes:
+            shown = f"; it showed {notes[0][:50]!r}" if notes else ""
+            return (
+                f"the mistake's note never appears (last exchanges: {_last_replies(run)}){shown}: "
+                "give it a 'when', 'delivered' or 'notice' that matches what happens"
+            )
         return None
     finally:
         await run.engine.close()

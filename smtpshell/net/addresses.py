@@ -13,3 +13,11 @@ def format_address(address: object) -> str:
         return "?"
     ip, port = str(address[0]), address[1]
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def address_literal(local_address: str) -> str:
+    """Our own address as an EHLO argument (RFC 5321 §4.1.3): [192.0.2.1] or [IPv6:2001:db8::1]."""
+    ip = local_address.rpartition(":")[0]
+    if ip.startswith("["):
+        return f"[IPv6:{ip.strip('[]')}]"
+    return f"[{ip}]"

@@ -38,16 +38,24 @@ class CertificateFiles:
     key: Path  # PEM, readable by the owner only
 
 
-def sandbox_certificate(base: Path | None = None) -> CertificateFiles:
-    """The sandbox's certificate files under ``base`` (the user data directory), made now if missing or old."""
-    directory = (base if base is not None else data_dir()) / DIRECTORY_NAME
+def sandbox_certificate(base: Path | None = None, extra_names: tuple[str, ...] = ()) -> CertificateFiles:
+    """The sandbox's certificate files under ``base`` (the user data directory), made now if missing or old.
+
+    ``extra_names`` (host names or IP addresses, such as a lab server's) are added to the usual ones; a
+    certificate with them lives in its own folder, so the plain sandbox's stays as it is.
+    """
+    extras = tuple(sorted({name.strip().lower() for name in extra_names if name.strip()}))
+    folder = DIRECTORY_NAME
+    if extras:
+        folder += "-" + hashlib.sha256("\n".join(extras).encode()).hexdigest()[:12]
+    directory = (base if base is not None else data_dir()) / folder
     files = _files_in(directory)
     if _usable(files):
         return files
     directory.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{DIRECTORY_NAME}-", dir=directory.parent))
     try:
-        _write_new_certificate(fresh)
+        _write_new_certificate(fresh, extras)
         if directory.exists():
             # Old or broken: move it aside first (a rename onto a non-empty directory fails on every system).
             stale = Path(tempfile.mkdtemp(prefix=f".{DIRECTORY_NAME}-old-", dir=directory.parent))
@@ -156,7 +164,7 @@ def _write_checked(files: CertificateFiles, checked: _Checked) -> None:
         pass
 
 
-def _write_new_certificate(directory: Path) -> None:
+def _write_new_certificate(directory: Path, extra_names: tuple[str, ...] = ()) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -172,6 +180,11 @@ def _write_new_certificate(directory: Path) -> None:
     now = datetime.datetime.now(datetime.UTC)
     alternative_names: list[x509.GeneralName] = [x509.DNSName(n) for n in SANDBOX_NAMES]
     alternative_names += [x509.IPAddress(ipaddress.ip_address(a)) for a in SANDBOX_ADDRESSES]
+    for extra in extra_names:
+        try:
+            alternative_names.append(x509.IPAddress(ipaddress.ip_address(extra)))
+        except ValueError:
+            alternative_names.append(x509.DNSName(extra))
     public_key = key.public_key()
     certificate = (
         x509.CertificateBuilder()

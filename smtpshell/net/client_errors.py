@@ -71,7 +71,7 @@ _PORT_HINT = "25 is for server-to-server mail, 587 for submission with STARTTLS,
 
 def connect_failed(host: str, port: int, error: BaseException, timeout: float) -> ConnectFailed:
     """Explain why a TCP connection to host:port could not be made."""
-    where = f"{host}:{port}"
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # ::1:25 would read as a longer address
     if isinstance(error, UnicodeError):
         return ConnectFailed(
             f"{host!r} is not a valid host name",
@@ -119,3 +119,18 @@ def connect_failed(host: str, port: int, error: BaseException, timeout: float) -
         )
     text = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return ConnectFailed(f"Could not connect to {where}: {text}", _PORT_HINT + ".", detail=str(error))
+
+
+class Flooded(ConnectionDropped):
+    """The server sent more than the client keeps while it awaits no reply; the connection was closed."""
+
+    kind = "flooded"
+
+
+def flooded(octets: int, limit: int) -> Flooded:
+    return Flooded(
+        f"The server sent {octets} octets nobody asked for",
+        f"No reply was awaited, so nothing should have come (a 421 before closing is the one exception, RFC 5321 "
+        f"§3.8). Past {limit} such octets the shell stops reading and closes the connection, so a server that "
+        "floods cannot fill this computer's memory. Such a server is broken or hostile.",
+    )

@@ -7,14 +7,20 @@ learnt so far; the stage that failed decides the exit code. No output here: Prob
 from __future__ import annotations
 
 import importlib
+import re
+import ssl
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from smtpshell.net.client import ClientConnection, ClientError, TLSDetails, TLSSettings
+from smtpshell.net.addresses import address_literal
+from smtpshell.net.client import ClientConnection, ClientError, TLSDetails, TLSFailed, TLSSettings
+from smtpshell.net.connect_options import ConnectOptions
+from smtpshell.net.tls_info import explain_verification_failure
 from smtpshell.proto.client_state import parse_ehlo_keywords
 from smtpshell.proto.commands import COMMANDS, MAIL_PARAMS, RCPT_PARAMS
-from smtpshell.proto.grammar import is_domain
+from smtpshell.proto.grammar import is_ascii_digits, is_domain
 from smtpshell.proto.replies import Reply
 
 # Exit codes: which stage failed. 1 is left to Python (an unexpected crash).
@@ -37,6 +43,7 @@ STAGE_EXIT: dict[str, int] = {
 HIGHLIGHTED = ("PIPELINING", "CHUNKING", "SMTPUTF8", "DSN", "ENHANCEDSTATUSCODES", "8BITMIME")
 
 MIB = 1024 * 1024
+_ENHANCED = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}")
 
 
 @dataclass
@@ -48,6 +55,39 @@ class ProbeOptions:
     cafile: str | None = None
     timeout: float = 30.0  # for connecting, the TLS handshake and every reply
     helo: str | None = None  # default: our own address as an address literal, "[192.0.2.1]"
+    tls_version: str | None = None
+    sni: str | None = None
+    verify_name: str | None = None
+    require_tls: bool = False  # no TLS is a failure (exit 6), as a monitor wants it
+    min_days: float | None = None  # a certificate expiring sooner is a failure (exit 6)
+    lmtp: bool = False
+    proxy_protocol: str | None = None
+    on_stage: Callable[[StageEvent], None] | None = None  # progress, as each stage starts and ends
+
+    def connect_options(self) -> ConnectOptions:
+        return ConnectOptions(
+            tls="implicit" if self.implicit_tls else "starttls",
+            insecure=self.insecure,
+            cafile=self.cafile,
+            tls_version=self.tls_version,
+            sni=self.sni,
+            verify_name=self.verify_name,
+            helo=self.helo,
+            lmtp=self.lmtp,
+            proxy_protocol=self.proxy_protocol,
+        )
+
+    def tls_settings(self) -> TLSSettings:
+        return self.connect_options().tls_settings(self.host)
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """One stage begun (``ok`` None) or ended, for progress lines and `--brief`."""
+
+    stage: str  # connect, banner, ehlo, tls, probe, quit
+    ok: bool | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,8 @@ class ProbeReport:
     host: str
     port: int
     implicit_tls: bool = False
+    lmtp: bool = False
+    checks: dict[str, Any] = field(default_factory=dict)  # require_tls, min_days: what the run asked for
     peer_address: str = ""
     local_address: str = ""
     failure: ProbeFailure | None = None
@@ -108,7 +150,12 @@ class ProbeReport:
         """RFC 5321 §4.2: the greeting starts with the server's own name."""
         if self.banner is None:
             return None
-        first = self.banner.lines[0].split(" ", 1)[0]
+        words = self.banner.lines[0].split()
+        if words and self.banner.enhanced is not None and words[0] == str(self.banner.enhanced):
+            words = words[1:]  # "554 5.7.1 mx.example ...": the name comes after the enhanced status code
+        elif words and _ENHANCED.fullmatch(words[0]):
+            words = words[1:]
+        first = words[0] if words else ""
         return first if is_domain(first) or first.startswith("[") else None
 
     @property
@@ -152,29 +199,42 @@ class ProbeReport:
         return rows
 
     def to_dict(self) -> dict[str, Any]:
+        """The report typed for scripts (schema: probe-report.schema.json beside this module).
+
+        null means unknown or not reached, never "no": a server the probe never greeted supports nothing known.
+        """
+        greeted = self.greeting is not None
+        plaintext = self.extensions_before_tls is not None
         return {
             "target": {"host": self.host, "port": self.port, "implicit_tls": self.implicit_tls},
-            "peer_address": self.peer_address,
-            "local_address": self.local_address,
+            "protocol": "lmtp" if self.lmtp else "smtp",
+            "peer_address": self.peer_address or None,
+            "local_address": self.local_address or None,
             "exit_code": self.exit_code,
+            "ok": self.failure is None,
             "failure": None if self.failure is None else vars(self.failure),
-            "connect_seconds": self.connect_seconds,
+            "checks": {"require_tls": bool(self.checks.get("require_tls")), "min_days": self.checks.get("min_days")},
+            "connect_seconds": _seconds(self.connect_seconds),
             "banner": None if self.banner is None else str(self.banner),
+            "banner_code": None if self.banner is None else self.banner.code,
             "banner_host": self.banner_host,
-            "banner_seconds": self.banner_seconds,
+            "banner_seconds": _seconds(self.banner_seconds),
             "greeting": self.greeting,
-            "helo_name": self.helo_name,
+            "helo_name": self.helo_name or None,
             "extensions_before_tls": self.extensions_before_tls,
             "extensions_after_tls": self.extensions_after_tls,
             "extensions": [vars(row) for row in self.extension_rows()],
             "starttls": None if self.starttls_reply is None else str(self.starttls_reply),
-            "tls": None if self.tls is None else self.tls.to_dict(),
-            "auth_before_tls": self.auth_before_tls,
-            "auth_after_tls": self.auth_after_tls,
-            "auth_over_plaintext": self.auth_over_plaintext,
-            "size_limit": size_limit(self.extensions.get("SIZE")),
-            "starttls_offered": "STARTTLS" in (self.extensions_before_tls or {}),
-            "supports": {keyword: self.offers(keyword) for keyword in HIGHLIGHTED},
+            "starttls_offered": ("STARTTLS" in (self.extensions_before_tls or {})) if plaintext else None,
+            "tls": None if self.tls is None else self.tls.to_json(),
+            "auth_before_tls": self.auth_before_tls if plaintext else None,
+            "auth_after_tls": self.auth_after_tls if self.extensions_after_tls is not None else None,
+            # With TLS from the first byte nothing crosses in plaintext: that is known, not unknown.
+            "auth_over_plaintext": self.auth_over_plaintext
+            if plaintext
+            else (False if self.implicit_tls and self.tls is not None else None),
+            "size_limit": size_limit(self.extensions.get("SIZE")) if greeted else None,
+            "supports": {keyword: (self.offers(keyword) if greeted else None) for keyword in HIGHLIGHTED},
             "vrfy": _answer_dict(self.vrfy),
             "expn": _answer_dict(self.expn),
             "transcript": [list(step) for step in self.transcript],
@@ -183,8 +243,11 @@ class ProbeReport:
 
 
 async def probe(options: ProbeOptions) -> ProbeReport:
-    report = ProbeReport(options.host, options.port, implicit_tls=options.implicit_tls)
-    settings = TLSSettings(verify=not options.insecure, cafile=options.cafile)
+    report = ProbeReport(options.host, options.port, implicit_tls=options.implicit_tls, lmtp=options.lmtp)
+    report.checks = {"require_tls": options.require_tls, "min_days": options.min_days}
+    settings = options.tls_settings()
+    where = f"[{options.host}]:{options.port}" if ":" in options.host else f"{options.host}:{options.port}"
+    _progress(options, "connect", None, f"connecting to {where}" + (" with TLS" if options.implicit_tls else ""))
     started = time.perf_counter()
     try:
         connection = await ClientConnection.open(
@@ -193,18 +256,162 @@ async def probe(options: ProbeOptions) -> ProbeReport:
             implicit_tls=settings if options.implicit_tls else None,
             timeout=options.timeout,
             reply_timeout=options.timeout,
+            preamble=_preamble(options),
         )
     except ClientError as error:
-        report.failure = _failure("tls" if error.kind == "tls" else "connect", error)
+        tls_failed = isinstance(error, TLSFailed)
+        if not tls_failed:
+            _progress(options, "connect", False, error.headline)
+            report.failure = _failure("connect", error)
+            return report
+        report.connect_seconds = time.perf_counter() - started
+        _progress(options, "connect", True, f"connected in {report.connect_seconds:.3f} s")
+        report.failure = _failure("tls", error)
+        await _certificate_anyway(options, report, error)
+        await _handshake_facts(options, report)
+        _progress(options, "tls", False, _failure_line(report))
         return report
     report.connect_seconds = time.perf_counter() - started
     report.peer_address, report.local_address = connection.peer_address, connection.local_address
+    _progress(options, "connect", True, f"{report.peer_address} in {report.connect_seconds:.3f} s")
     report.tls = connection.tls
+    if report.tls is not None:
+        _progress(options, "tls", True, _tls_line(report.tls))
     try:
         await _conversation(connection, options, settings, report)
     finally:
         await connection.close()
+    await _handshake_facts(options, report)
+    _check_policy(options, report)
     return report
+
+
+async def _handshake_facts(options: ProbeOptions, report: ProbeReport) -> None:
+    """Add the key exchange group and OCSP stapling, which Python's ssl cannot report, from one more look."""
+    if report.tls is None:
+        return
+    import asyncio
+
+    from smtpshell.net.tls_handshake_facts import handshake_facts
+
+    tls = report.tls
+    facts = await asyncio.to_thread(
+        handshake_facts,
+        options.host,
+        options.port,
+        implicit=options.implicit_tls,
+        sni=tls.sni,
+        helo=options.helo,
+        lmtp=options.lmtp,
+        tls_version=options.tls_version,
+        preamble=_preamble(options),
+        timeout=options.timeout,
+    )
+    if facts is not None:
+        report.tls = replace(tls, key_exchange_group=facts.group, ocsp_stapled=facts.ocsp_stapled, ocsp=facts.ocsp)
+
+
+def _preamble(options: ProbeOptions) -> Callable[[str, str], bytes] | None:
+    if options.proxy_protocol is None:
+        return None
+    from smtpshell.net.proxy_header import proxy_header
+
+    version = options.proxy_protocol
+    return lambda local, peer: proxy_header(version, local, peer)
+
+
+def _progress(options: ProbeOptions, stage: str, ok: bool | None, text: str) -> None:
+    if options.on_stage is not None:
+        options.on_stage(StageEvent(stage, ok, text))
+
+
+def _failure_line(report: ProbeReport) -> str:
+    """The failure for a progress line; a certificate that failed carries its verify code and fingerprint."""
+    assert report.failure is not None
+    tls = report.tls
+    if report.failure.stage != "tls" or tls is None or tls.verify_code is None:
+        return report.failure.headline
+    leaf = tls.leaf
+    fingerprint = f", SHA-256 {leaf.fingerprint_sha256}" if leaf is not None and leaf.fingerprint_sha256 else ""
+    return f"{report.failure.headline} [verify return code {tls.verify_result}{fingerprint}]"
+
+
+def _tls_line(tls: TLSDetails) -> str:
+    days = tls.days_left()
+    left = f", certificate expires in {days:g} days" if days is not None else ""
+    checked = "verified" if tls.verified else "NOT verified"
+    return f"{tls.version} {tls.cipher}, {checked}{left}"
+
+
+def _check_policy(options: ProbeOptions, report: ProbeReport) -> None:
+    """--require-tls and --min-days: what a monitor asks of a server that otherwise answered well."""
+    if report.failure is not None:
+        return
+    if options.require_tls and report.tls is None:
+        report.failure = ProbeFailure(
+            "tls",
+            "no-tls",
+            "The server does not offer STARTTLS, and --require-tls asks for TLS",
+            "Mail to this server crosses the network unencrypted. Its administrator should enable STARTTLS "
+            "(Postfix: smtpd_tls_security_level = may, with a certificate).",
+        )
+    elif options.min_days is not None and report.tls is not None:
+        days = report.tls.days_left()
+        if days is not None and days < options.min_days:
+            report.failure = ProbeFailure(
+                "tls",
+                "expires-soon",
+                f"The certificate expires in {days:g} days, sooner than --min-days {options.min_days:g}",
+                "Renew it now: once it has expired, senders that check certificates will not deliver here.",
+                f"not after {report.tls.not_after:%Y-%m-%d %H:%M} UTC" if report.tls.not_after else "",
+            )
+    if report.failure is not None and report.failure.kind != "no-tls":  # that one was said as it was found
+        _progress(options, "tls", False, report.failure.headline)
+
+
+async def _certificate_anyway(options: ProbeOptions, report: ProbeReport, error: ClientError) -> None:
+    """After a failed verification, look again without verifying, to show what the server presented.
+
+    The first handshake was aborted by OpenSSL, so the certificate comes from a second connection with the
+    check off (as `openssl s_client` shows a certificate whatever its verify return code); nothing in it is
+    trusted, and the probe still fails.
+    """
+    cause = error.__cause__
+    if not isinstance(cause, ssl.SSLCertVerificationError):
+        return
+    code, message = cause.verify_code, cause.verify_message
+    settings = replace(options.tls_settings(), verify=False)
+    connection: ClientConnection | None = None
+    try:
+        connection = await ClientConnection.open(
+            options.host,
+            options.port,
+            implicit_tls=settings if options.implicit_tls else None,
+            timeout=options.timeout,
+            reply_timeout=options.timeout,
+            preamble=_preamble(options),
+        )
+        if not options.implicit_tls:
+            await connection.read_reply()
+            greeting = "LHLO" if options.lmtp else "EHLO"
+            await connection.send_line(f"{greeting} {options.helo or address_literal(connection.local_address)}")
+            await connection.read_reply()
+            await connection.send_line("STARTTLS")
+            if (await connection.read_reply()).code == 220:
+                await connection.starttls(settings)
+        seen = connection.tls
+    except (ClientError, OSError):
+        return
+    finally:
+        if connection is not None:
+            await connection.close()
+    if seen is None:
+        return
+    checked = options.tls_settings().server_hostname or options.host
+    report.tls = replace(seen, verified=False, verify_code=code, verify_message=message, server_hostname=checked)
+    problem = explain_verification_failure(code, message, checked, cafile=options.cafile, names=seen.names)
+    assert report.failure is not None
+    report.failure = replace(report.failure, headline=problem.headline, advice=problem.advice)
 
 
 class _StageFailed(Exception):
@@ -215,6 +422,7 @@ async def _conversation(
     connection: ClientConnection, options: ProbeOptions, settings: TLSSettings, report: ProbeReport
 ) -> None:
     stage = "banner"
+    _progress(options, "banner", None, "waiting for the banner")
     try:
         ready = time.perf_counter()
         report.banner = await connection.read_reply()
@@ -222,24 +430,43 @@ async def _conversation(
         _log_reply(report, report.banner)
         if report.banner.code != 220:
             raise _refused(report, "banner", report.banner, "The server refused the session in its greeting")
+        _progress(options, "banner", True, report.banner.wire_lines()[0])
         stage = "ehlo"
         report.helo_name = options.helo or address_literal(connection.local_address)
         extensions = await _greet(connection, report)
+        _progress(options, "ehlo", True, f"{report.greeting} accepted, {len(extensions)} extensions")
         if options.implicit_tls:
             report.extensions_after_tls = extensions
         else:
             report.extensions_before_tls = extensions
             stage = "tls"
-            if "STARTTLS" in extensions and await _starttls(connection, settings, report):
-                stage = "ehlo"
-                report.extensions_after_tls = await _greet(connection, report)
+            if "STARTTLS" in extensions:
+                _progress(options, "tls", None, "STARTTLS")
+                try:
+                    upgraded = await _starttls(connection, settings, report)
+                except TLSFailed as error:
+                    report.failure = _failure("tls", error)
+                    await _certificate_anyway(options, report, error)
+                    raise _StageFailed(error.headline) from None
+                if upgraded and report.tls is not None:
+                    _progress(options, "tls", True, _tls_line(report.tls))
+                    stage = "ehlo"
+                    report.extensions_after_tls = await _greet(connection, report)
+                    _progress(options, "ehlo", True, f"{report.greeting} over TLS, {len(report.extensions)} extensions")
+            elif options.require_tls:  # said once, here, where it is found; the verdict comes at the end
+                _progress(options, "tls", False, "STARTTLS not offered, and --require-tls asks for TLS")
+            else:
+                _progress(options, "tls", True, "STARTTLS not offered")
         stage = "probe"
         report.vrfy = read_vrfy(await _exchange(connection, report, "VRFY postmaster"))
         report.expn = read_expn(await _exchange(connection, report, "EXPN postmaster"))
+        _progress(options, "probe", True, f"VRFY {report.vrfy.reply.code}, EXPN {report.expn.reply.code}")
     except ClientError as error:
         report.failure = report.failure or _failure(stage, error)
     except _StageFailed:
         pass
+    if report.failure is not None:
+        _progress(options, report.failure.stage, False, _failure_line(report))
     _notes(report)
     if not connection.closed:
         try:
@@ -249,6 +476,14 @@ async def _conversation(
 
 
 async def _greet(connection: ClientConnection, report: ProbeReport) -> dict[str, str]:
+    if report.lmtp:
+        # RFC 2033 §4.1: LHLO is the only greeting; LMTP has no HELO to fall back to.
+        line = f"LHLO {report.helo_name}"
+        reply = await _exchange(connection, report, line)
+        if reply.code == 250:
+            report.greeting = "LHLO"
+            return parse_ehlo_keywords(reply)
+        raise _refused(report, "ehlo", reply, f"The server refused {line!r}")
     line = f"EHLO {report.helo_name}"
     reply = await _exchange(connection, report, line)
     if reply.code == 250:
@@ -282,6 +517,8 @@ async def _starttls(connection: ClientConnection, settings: TLSSettings, report:
 async def _exchange(connection: ClientConnection, report: ProbeReport, line: str) -> Reply:
     report.transcript.append(("C", line))
     await connection.send_line(line)
+    for extra in connection.take_unsolicited():  # came before this command, so it answers nothing
+        report.transcript.extend(("-", f"unsolicited, answers nothing: {wire}") for wire in extra.wire_lines())
     reply = await connection.read_reply()
     _log_reply(report, reply)
     return reply
@@ -301,7 +538,7 @@ def _reply_failure(stage: str, reply: Reply, headline: str) -> ProbeFailure:
         "banner": "A 554 greeting means this server will not talk to this client (often its address is on a "
         "block list); a 421 that it is busy or shutting down. Try later or from another network.",
         "ehlo": "The server did not accept EHLO or HELO. A --helo NAME that is this computer's real DNS name "
-        "sometimes helps.",
+        "sometimes helps; an LMTP server (its banner often says LMTP) is greeted with LHLO: add --lmtp.",
         "tls": "Its TLS may be broken or disabled for now. The rest of the report is from the plaintext session.",
     }[stage]
     return ProbeFailure(stage, "reply", f"{headline}: {reply.wire_lines()[0]}", advice, str(reply))
@@ -321,14 +558,6 @@ def _notes(report: ProbeReport) -> None:
         report.notes.append(
             "The server does not offer STARTTLS: mail and passwords to it cross the network unencrypted."
         )
-
-
-def address_literal(local_address: str) -> str:
-    """Our own address as an EHLO argument (RFC 5321 §4.1.3): [192.0.2.1] or [IPv6:2001:db8::1]."""
-    ip = local_address.rpartition(":")[0]
-    if ip.startswith("["):
-        return f"[IPv6:{ip.strip('[]')}]"
-    return f"[{ip}]"
 
 
 def read_vrfy(reply: Reply) -> Answer:
@@ -364,7 +593,7 @@ def size_limit(params: str | None) -> int | None:
     if params is None:
         return None
     first = params.split()[0] if params.split() else "0"
-    return int(first) if first.isdigit() else None
+    return int(first) if is_ascii_digits(first) else None
 
 
 def read_parameters(keyword: str, params: str) -> str:
@@ -417,7 +646,11 @@ def _mechanisms(extensions: dict[str, str] | None) -> list[str]:
     return (extensions or {}).get("AUTH", "").upper().split() if extensions and "AUTH" in extensions else []
 
 
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def _answer_dict(answer: Answer | None) -> dict[str, Any] | None:
     if answer is None:
         return None
-    return {"reply": str(answer.reply), "answers": answer.answers, "verdict": answer.verdict}
+    return {"reply": str(answer.reply), "code": answer.reply.code, "answers": answer.answers, "verdict": answer.verdict}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import itertools
+import secrets
 import ssl
 import threading
 import time
@@ -20,14 +21,28 @@ from types import TracebackType
 from typing import Any, cast
 
 from smtpshell.net.addresses import format_address
+from smtpshell.net.allocator import return_large_blocks
 from smtpshell.net.certs import sandbox_server_context
-from smtpshell.net.mailstore import MailStore
+from smtpshell.net.connection_limits import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PER_ADDRESS,
+    ConnectionLimits,
+    ConnectionRefusal,
+)
+from smtpshell.net.disk_work import DiskWorker
+from smtpshell.net.dsn import report_failures
+from smtpshell.net.event_loop import new_server_loop
+from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES, MailStore
+from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
+from smtpshell.proto import server_replies as R
 from smtpshell.proto.events import (
     Authenticated,
     Close,
     CommandReceived,
     Delay,
+    Deliver,
+    Message,
     MessageAccepted,
     Output,
     SendReply,
@@ -35,17 +50,18 @@ from smtpshell.proto.events import (
 )
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import Reply
-from smtpshell.proto.server import ServerConnection
+from smtpshell.proto.server import DeliveryError, ServerConnection
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_MAX_CONNECTIONS = 100
+__all__ = ["DEFAULT_HOST", "DEFAULT_MAX_CONNECTIONS", "DEFAULT_MAX_PER_ADDRESS", "Sandbox", "SandboxThread"]
 TLS_HANDSHAKE_TIMEOUT = 30.0
 STOP_GRACE = 5.0  # seconds stop() waits for clients to hang up after the 421 before cutting them off
+# Seconds a closing connection may take to hand its last replies to a client; one that never reads them would
+# otherwise keep the connection, and its place under the limits, for ever.
+CLOSE_GRACE = 30.0
 LISTEN_BACKLOG = 1024
 
-
-class SandboxError(Exception):
-    """The sandbox could not start; the message says why in words a learner understands."""
+__all__ = ["DEFAULT_HOST", "Sandbox", "SandboxError", "SandboxThread"]
 
 
 class Sandbox:
@@ -61,7 +77,9 @@ class Sandbox:
         maildir: Path | None = None,
         certificate: ssl.SSLContext | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_per_address: int = DEFAULT_MAX_PER_ADDRESS,
         data_dir: Path | None = None,
+        mailbox_memory: int = DEFAULT_MEMORY_BYTES,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] | None = None,
     ) -> None:
@@ -70,9 +88,12 @@ class Sandbox:
         self.clock = clock
         self.new_id = new_id
         self.host = host
-        self.store = MailStore(maildir)
+        self.store = MailStore(maildir, max_bytes=mailbox_memory)
         self.log = ServerLog()
         self.max_connections = max_connections
+        self.close_grace = CLOSE_GRACE
+        self.limits = ConnectionLimits(max_connections, max_per_address)
+        self.disk = DiskWorker() if maildir is not None else None  # the Maildir's writes and fsyncs, off the loop
         self.tls_problem: str | None = None  # why STARTTLS is not offered, when it is not
         self._requested_port = port
         self._requested_tls_port = tls_port
@@ -89,6 +110,19 @@ class Sandbox:
     def tls_context(self) -> ssl.SSLContext | None:
         return self._tls_context
 
+    def deliver(self, message: Message) -> None:
+        """Every session's deliver callback: store the message, then report the recipients it cannot reach."""
+        self.store.add(message)
+        self.report_undeliverable(message)
+
+    def report_undeliverable(self, message: Message) -> None:
+        """Store the delivery status report for the recipients ``message`` cannot reach, if any are."""
+        new_id = self.new_id or (lambda: secrets.token_hex(5).upper())
+        try:
+            report_failures(message, self.policy, self.store.add, now=self.clock(), new_id=new_id)
+        except DeliveryError:
+            pass  # the message itself is stored: a report that cannot be written must not turn its 250 into 451
+
     @property
     def active_sessions(self) -> int:
         return len(self._sessions)
@@ -97,6 +131,7 @@ class Sandbox:
         """Listen on ``port`` (and ``tls_port``); SandboxError, saying why, when that is impossible."""
         self._all_closed = asyncio.Event()
         self._all_closed.set()
+        return_large_blocks()  # message buffers are freed back to the system, not kept by the allocator
         self._prepare_tls()
         try:
             self.port = await self._listen(self._requested_port, implicit_tls=False)
@@ -152,21 +187,38 @@ class Sandbox:
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
+        if self.disk is not None:
+            await self.disk.drain()  # a message being synced is on disk before stop() returns
 
     # ---- called by the sessions -----------------------------------------------------------------------
+
+    def new_connection(self, session_id: int, peer: str, *, tls: bool, local_host: str = "") -> ServerConnection:
+        """The machine for a new client (``peer`` is its IP address, ``local_host`` the address it reached);
+        a class server gives each connection its own view."""
+        return ServerConnection(
+            self.policy,
+            self.deliver,
+            deliver_later=self.disk is not None,  # with a Maildir: a Deliver output, stored off the loop
+            peer=peer,
+            tls=tls,
+            clock=self.clock,
+            new_id=self.new_id,
+        )
 
     def _new_session_id(self) -> int:
         return next(self._session_ids)
 
-    def _admit(self, session: _Session) -> bool:
-        if len(self._sessions) >= self.max_connections:
-            return False
+    def _admit(self, session: _Session, address: str) -> ConnectionRefusal | None:
+        refusal = self.limits.admit(address, self.policy.hostname)
+        if refusal is not None:
+            return refusal
         self._sessions.add(session)
         if self._all_closed is not None:
             self._all_closed.clear()
-        return True
+        return None
 
-    def _release(self, session: _Session) -> None:
+    def _release(self, session: _Session, address: str) -> None:
+        self.limits.release(address)
         self._sessions.discard(session)
         if not self._sessions and self._all_closed is not None:
             self._all_closed.set()
@@ -185,10 +237,13 @@ class _Session(asyncio.Protocol):
         "_conn",
         "_eof",
         "_held",
+        "_host",
         "_id",
         "_implicit_tls",
         "_last_activity",
+        "_line_since",
         "_loop",
+        "_message_since",
         "_messages",
         "_peer",
         "_pending",
@@ -221,6 +276,9 @@ class _Session(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
         self._last_activity = 0.0
+        self._line_since: float | None = None  # when the command line in progress began arriving
+        self._message_since: float | None = None  # when the message in progress began
+        self._host = "?"
         self._tls_task: asyncio.Task[None] | None = None
 
     # ---- asyncio.Protocol -----------------------------------------------------------------------------
@@ -231,23 +289,20 @@ class _Session(asyncio.Protocol):
         sandbox = self._sandbox
         address = transport.get_extra_info("peername")
         host = str(address[0]) if isinstance(address, tuple) else "?"
+        self._host = host
         self._peer = format_address(address)
         self._id = sandbox._new_session_id()
-        if not sandbox._admit(self):
-            self._refuse()
+        refusal = sandbox._admit(self, host)
+        if refusal is not None:
+            self._refuse(refusal)
             return
         self._admitted = True
         self._log(SessionOpened(self._implicit_tls))
         if self._implicit_tls:
             self._log_tls(transport)
-        self._conn = ServerConnection(
-            sandbox.policy,
-            sandbox.store.add,
-            peer=host,
-            tls=self._implicit_tls,
-            clock=sandbox.clock,
-            new_id=sandbox.new_id,
-        )
+        local = transport.get_extra_info("sockname")
+        local_host = str(local[0]) if isinstance(local, tuple) else ""
+        self._conn = sandbox.new_connection(self._id, host, tls=self._implicit_tls, local_host=local_host)
         self._carry_out(self._conn.start())
 
     def data_received(self, data: bytes) -> None:
@@ -279,7 +334,7 @@ class _Session(asyncio.Protocol):
         if self._admitted:
             self._admitted = False
             self._log(SessionClosed(self._commands, self._messages, self._close_reason))
-            self._sandbox._release(self)
+            self._sandbox._release(self, self._host)
 
     def pause_writing(self) -> None:
         # The client does not read its replies: stop reading its commands until it does.
@@ -299,9 +354,11 @@ class _Session(asyncio.Protocol):
         transport = self._transport
         assert transport is not None
         chunks: list[bytes] = []
+        answered = False  # a command line was read and answered: the next one starts afresh
         items = iter(outputs)
         for item in items:
             if isinstance(item, SendReply):
+                answered = True
                 self._log(item)  # before the write: whoever reads the reply can find its reason
                 chunks.append(item.reply.to_bytes())
             elif isinstance(item, CommandReceived):
@@ -324,12 +381,16 @@ class _Session(asyncio.Protocol):
                     self._pending.extend(items)
                     self._start_tls()
                     return
+                if isinstance(item, Deliver):
+                    self._pending.extend(items)  # nothing: the machine waits for delivery_done
+                    self._deliver(item)
+                    return
                 if isinstance(item, Close):
                     self._close(item.reason)
                     return
         if chunks:
             transport.write(b"".join(chunks))
-        self._touch()
+        self._touch(answered)
 
     def _hold(self) -> None:
         self._busy = True
@@ -357,6 +418,19 @@ class _Session(asyncio.Protocol):
             return
         if not self._write_paused and self._transport is not None:
             self._transport.resume_reading()
+
+    def _deliver(self, item: Deliver) -> None:
+        # The write and both fsyncs run on a worker thread; the 250 is only made once they are done.
+        self._hold()
+        disk = self._sandbox.disk
+        assert disk is not None
+        disk.run(item.store or self._sandbox.deliver, item.message, self._delivered)
+
+    def _delivered(self, error: str | None) -> None:
+        if self._closing or self._conn is None:
+            return
+        self._pending.extend(self._conn.delivery_done(error))
+        self._resume()
 
     def _start_tls(self) -> None:
         # Everything read so far was plaintext sent before the handshake: it must never reach the machine.
@@ -396,35 +470,70 @@ class _Session(asyncio.Protocol):
         self._held.clear()
         if self._transport is not None:
             self._transport.close()  # sends what is already written, then closes
+            self._cut_off_later()
+
+    def _cut_off_later(self) -> None:
+        # The idle timer is done with once closing; the same slot holds the cut-off, cancelled when the
+        # connection is lost.
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(self._sandbox.close_grace, self._cut_off)
+
+    def _cut_off(self) -> None:
+        self._timer = None
+        self._close_reason += f"; cut off {self._sandbox.close_grace:g} s later, the client did not read its replies"
+        if self._transport is not None:
+            self._transport.abort()
 
     # ---- idle timer -----------------------------------------------------------------------------------
 
-    def _touch(self) -> None:
-        """Note activity; arm the idle timer for the machine's current timeout (sooner when it shrank)."""
+    def _touch(self, line_done: bool = False) -> None:
+        """Note activity; arm the timer for the machine's current timeout or a deadline (sooner when it shrank)."""
         if self._closing or self._conn is None:
             return
         now = self._loop.time()
         self._last_activity = now
-        deadline = now + self._conn.timeout
+        conn = self._conn
+        # A deadline runs from the first octet of a command line (or of a message) to its end, whatever the pace.
+        if not conn.line_started or line_done:
+            self._line_since = None
+        if conn.line_started and self._line_since is None:
+            self._line_since = now
+        if not conn.message_started:
+            self._message_since = None
+        elif self._message_since is None:
+            self._message_since = now
+        deadline = self._next_check(now)[0]
         if self._timer is None or deadline < self._timer_when:
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = self._loop.call_at(deadline, self._idle_check)
             self._timer_when = deadline
 
+    def _next_check(self, now: float) -> tuple[float, bool]:
+        """When the timer must fire next, and whether that is a deadline (rather than the idle timeout)."""
+        assert self._conn is not None
+        if self._busy:  # the server itself is slow (a Delay, a handshake, a delivery): the client waits on it
+            return now + self._conn.timeout, False
+        when, deadline = self._last_activity + self._conn.timeout, False
+        policy = self._sandbox.policy
+        if self._line_since is not None and self._line_since + policy.command_deadline < when:
+            when, deadline = self._line_since + policy.command_deadline, True
+        if self._message_since is not None and self._message_since + policy.message_deadline < when:
+            when, deadline = self._message_since + policy.message_deadline, True
+        return when, deadline
+
     def _idle_check(self) -> None:
         self._timer = None
         if self._closing or self._conn is None:
             return
         now = self._loop.time()
-        deadline = self._last_activity + self._conn.timeout
-        if self._busy:  # the server itself is slow (a Delay) or in a handshake: the client is not idle
-            deadline = now + self._conn.timeout
-        if now < deadline:
-            self._timer = self._loop.call_at(deadline, self._idle_check)
-            self._timer_when = deadline
+        when, deadline = self._next_check(now)
+        if now < when:
+            self._timer = self._loop.call_at(when, self._idle_check)
+            self._timer_when = when
             return
-        self._carry_out(self._conn.timed_out())
+        self._carry_out(self._conn.deadline_passed() if deadline else self._conn.timed_out())
 
     # ---- shutting down --------------------------------------------------------------------------------
 
@@ -435,7 +544,8 @@ class _Session(asyncio.Protocol):
         if self._busy and self._tls_task is not None and not self._tls_task.done():
             self.abort()
             return
-        reply = Reply.make(421, f"{self._sandbox.policy.hostname} Service shutting down, closing connection", "4.3.2")
+        shutting = R.SHUTTING_DOWN.format(host=self._sandbox.policy.hostname)
+        reply = Reply.make(shutting.code, shutting.text, shutting.enhanced)
         self._log(SendReply(reply, "the sandbox is stopping"))
         self._transport.write(reply.to_bytes())
         self._close("the sandbox is stopping")
@@ -445,16 +555,15 @@ class _Session(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
-    def _refuse(self) -> None:
+    def _refuse(self, refusal: ConnectionRefusal) -> None:
         assert self._transport is not None
-        limit = self._sandbox.max_connections
-        reply = Reply.make(421, f"{self._sandbox.policy.hostname} Too many connections, try again later", "4.3.2")
-        entry_reason = f"the sandbox already serves {limit} connections, its limit"
-        self._log(SendReply(reply, entry_reason))
-        self._log(SessionClosed(0, 0, entry_reason))
+        reply = Reply.make(refusal.reply.code, refusal.reply.text, refusal.reply.enhanced)
+        self._log(SendReply(reply, refusal.reason))
+        self._log(SessionClosed(0, 0, refusal.reason))
         self._closing = True
         self._transport.write(reply.to_bytes())
         self._transport.close()
+        self._cut_off_later()
 
     # ---- logging --------------------------------------------------------------------------------------
 
@@ -471,8 +580,9 @@ class _Session(asyncio.Protocol):
 class SandboxThread:
     """The sandbox on its own thread and event loop, so a front end's loop never waits on it."""
 
-    def __init__(self, policy: SandboxPolicy | None = None, **options: Any) -> None:
-        self.sandbox = Sandbox(policy, **options)
+    def __init__(self, policy: SandboxPolicy | None = None, *, sandbox: Sandbox | None = None, **options: Any) -> None:
+        # ``sandbox``: one made already (a class server), run here instead of a new one from policy and options
+        self.sandbox = sandbox if sandbox is not None else Sandbox(policy, **options)
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -493,7 +603,7 @@ class SandboxThread:
         return self
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_server_loop()
         self._loop = loop
         try:
             loop.run_until_complete(self.sandbox.start())

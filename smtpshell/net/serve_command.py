@@ -9,15 +9,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import re
 import signal
 import sys
 from pathlib import Path
 
-from smtpshell.net.sandbox import DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, Sandbox, SandboxError
+from smtpshell.net.event_loop import run_server
+from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES
+from smtpshell.net.sandbox import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PER_ADDRESS,
+    Sandbox,
+    SandboxError,
+)
 from smtpshell.net.server_log import LogEntry, SessionClosed
 from smtpshell.proto.faults import FaultError, FaultRule, load_fault_file, preset_rule
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.visible_text import visible
 
+MIB = 1024 * 1024
 DEFAULT_PORT = 2525  # the real SMTP port, 25, needs administrator rights; 2525 is the usual stand-in
 
 DESCRIPTION = f"""Run the sandbox SMTP server in the foreground, for any client: telnet, swaks, a mail program.
@@ -41,10 +53,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not is_ascii_digits(text):  # int() also reads " 25", "2_5" and other scripts' digits
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    value = int(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535; 0 picks a free one)")
     return value
@@ -60,10 +71,7 @@ def _user(text: str) -> tuple[str, str]:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if is_ascii_digits(text) else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1")
     return value
@@ -98,23 +106,85 @@ def build_parser() -> argparse.ArgumentParser:
         help="offer AUTH before STARTTLS too (to show why that is dangerous)",
     )
     parser.add_argument(
+        "--auth-lab",
+        action="store_true",
+        help="check SPF, DKIM and DMARC of mail from the lab's domains (good.test, badspf.test, ...) strictly",
+    )
+    parser.add_argument(
         "--max-connections",
         type=_positive,
         default=DEFAULT_MAX_CONNECTIONS,
         help=f"clients served at once; more get 421 (default {DEFAULT_MAX_CONNECTIONS})",
     )
+    parser.add_argument(
+        "--lmtp",
+        action="store_true",
+        help="speak LMTP (RFC 2033): greeted with LHLO, one reply per recipient after the data",
+    )
+    add_limit_arguments(parser)
     return parser
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The limits that keep one client from locking the others out (issue: no lock-out, bounded memory)."""
+    defaults = SandboxPolicy()
+    parser.add_argument(
+        "--max-per-address",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"connections one client address may hold; more get 421 (default {DEFAULT_MAX_PER_ADDRESS}; with "
+        "--class, three per student, since a class often comes through one address)",
+    )
+    parser.add_argument(
+        "--mailbox-memory",
+        type=_positive,
+        default=DEFAULT_MEMORY_BYTES // MIB,
+        metavar="MIB",
+        help=f"memory for the captured messages, in MiB; the oldest are let go beyond it, the Maildir keeps "
+        f"them all (default {DEFAULT_MEMORY_BYTES // MIB})",
+    )
+    parser.add_argument(
+        "--command-deadline",
+        type=_seconds,
+        default=defaults.command_deadline,
+        metavar="SECONDS",
+        help=f"time for one whole command line, however slowly it arrives (default {defaults.command_deadline:g})",
+    )
+    parser.add_argument(
+        "--message-deadline",
+        type=_seconds,
+        default=defaults.message_deadline,
+        metavar="SECONDS",
+        help=f"time for one whole message after DATA or the first BDAT (default {defaults.message_deadline:g})",
+    )
+
+
+def _seconds(text: str) -> float:
+    value = float(text) if re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,6})?", text) else 0.0
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0 (at most 86400)")
+    return value
 
 
 def build_policy(args: argparse.Namespace) -> SandboxPolicy:
     """The policy the flags describe; FaultError when a fault flag or file is wrong."""
-    policy = SandboxPolicy(auth_over_plaintext=args.auth_plaintext)
+    policy = SandboxPolicy(
+        auth_over_plaintext=args.auth_plaintext,
+        command_deadline=args.command_deadline,
+        message_deadline=args.message_deadline,
+        lmtp=args.lmtp,
+    )
     policy.users.update(dict(args.user))
     rules: list[FaultRule] = []
     if args.faults is not None:
         rules += load_fault_file(args.faults)
     rules += [preset_rule(spec) for spec in args.fault]
     policy.faults.rules.extend(rules)
+    if args.auth_lab:
+        from smtpshell.authlab.receiver import AuthLab
+
+        policy.message_check = AuthLab()
     return policy
 
 
@@ -127,7 +197,7 @@ def main(argv: list[str]) -> int:
     try:
         policy = build_policy(args)
     except FaultError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 2
     try:
         sandbox = Sandbox(
@@ -137,12 +207,15 @@ def main(argv: list[str]) -> int:
             tls_port=args.tls_port,
             maildir=args.maildir.expanduser() if args.maildir else None,
             max_connections=args.max_connections,
+            max_per_address=args.max_per_address or DEFAULT_MAX_PER_ADDRESS,
+            mailbox_memory=args.mailbox_memory * MIB,
         )
     except OSError as error:
-        print(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {error.strerror or error}", file=sys.stderr)
+        why = error.strerror or error
+        print(visible(f"smtpshell serve: cannot use {args.maildir} as a Maildir: {why}"), file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_serve(sandbox))
+        return run_server(_serve(sandbox))
     except KeyboardInterrupt:  # where signal handlers cannot be installed (Windows), Ctrl-C lands here
         print("stopped.", flush=True)
         return 0
@@ -159,7 +232,7 @@ async def _serve(sandbox: Sandbox) -> int:
     try:
         await sandbox.start()
     except SandboxError as error:
-        print(f"smtpshell serve: {error}", file=sys.stderr)
+        print(visible(f"smtpshell serve: {error}"), file=sys.stderr)
         return 1
     sandbox.log.subscribe(_print_session)
     for line in describe(sandbox):
@@ -176,7 +249,8 @@ def describe(sandbox: Sandbox) -> list[str]:
     policy = sandbox.policy
     host = _shown_host(sandbox.host)
     tls = "with STARTTLS" if policy.tls_available else f"without STARTTLS ({sandbox.tls_problem})"
-    lines = [f"smtpshell sandbox ({policy.hostname}) listening on {host}:{sandbox.port}, SMTP {tls}"]
+    protocol = "LMTP" if policy.lmtp else "SMTP"
+    lines = [f"smtpshell sandbox ({policy.hostname}) listening on {host}:{sandbox.port}, {protocol} {tls}"]
     if sandbox.tls_port is not None:
         lines.append(f"  implicit TLS on {host}:{sandbox.tls_port}")
     if sandbox.port == DEFAULT_PORT:
@@ -193,9 +267,19 @@ def describe(sandbox: Sandbox) -> list[str]:
         lines.append(f"  Maildir: {sandbox.store.maildir}")
     for fault in policy.faults.describe():
         lines.append(f"  fault: {fault}")
+    lines.append(limits_line(sandbox))
     lines.append(f"  try: telnet {host} {sandbox.port}   or   swaks --server {host}:{sandbox.port} --to bob@{domain}")
     lines.append("Press Ctrl-C to stop.")
-    return lines
+    return [visible(line) for line in lines]  # a path, a user name or a fault is text a terminal must not obey
+
+
+def limits_line(sandbox: Sandbox) -> str:
+    limits = sandbox.limits
+    memory = sandbox.store.max_bytes / MIB
+    return (
+        f"  limits: {limits.total} connections, {limits.per_address} per client address; "
+        f"mailbox memory {memory:g} MiB (see --help)"
+    )
 
 
 def _print_session(entry: LogEntry) -> None:

@@ -87,7 +87,9 @@ class AuthExchange:
         if secret is None:
             return AuthOutcome(username=user, success=False)
         expected = hmac.new(secret.encode(), self.challenge_text.encode(), hashlib.md5).hexdigest()
-        return AuthOutcome(username=user, success=hmac.compare_digest(expected, digest.lower()))
+        # Compared as octets: compare_digest refuses str with non-ASCII characters, and the client chose them.
+        given = digest.lower().encode("utf-8", "replace")
+        return AuthOutcome(username=user, success=hmac.compare_digest(expected.encode(), given))
 
 
 def cram_md5_response(username: str, password: str, challenge: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from smtpshell.proto.grammar import GrammarError, parse_path_argument, split_command
+from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import Reply
 
 # Pseudo-commands the engine passes for what is not a command line of its own.
@@ -33,6 +33,7 @@ class ClientState:
     bdat_open: bool = False  # a BDAT without LAST was accepted
     auth_mechanism: str | None = None  # 334 received: an AUTH exchange is under way
     closed: bool = False
+    lmtp: bool = False  # RFC 2033: the server is greeted with LHLO and answers once per recipient after the data
 
     def copy(self) -> ClientState:
         return copy.deepcopy(self)
@@ -52,7 +53,7 @@ class ClientState:
 
     def size_limit(self) -> int | None:
         params = self.keyword_params("SIZE")
-        return int(params[0]) if params and params[0].isdigit() and int(params[0]) > 0 else None
+        return int(params[0]) if params and is_ascii_digits(params[0]) and int(params[0]) > 0 else None
 
     def reset_transaction(self) -> None:
         self.sender = None
@@ -95,6 +96,12 @@ class ClientState:
         self.esmtp = esmtp
         if esmtp:
             self.extensions = parse_ehlo_keywords(reply)
+
+    def _lhlo(self, argument: str, reply: Reply) -> None:
+        # RFC 2033 §4.1: LMTP's EHLO. A server that accepts it speaks LMTP, whether or not --lmtp was given.
+        self._helo(argument, reply, esmtp=True)
+        if reply.code == 250:
+            self.lmtp = True
 
     def _mail(self, argument: str, reply: Reply) -> None:
         if reply.code == 250:
@@ -147,7 +154,7 @@ class ClientState:
         if not self.connected or self.closed or self.in_data or self.auth_mechanism:
             return []
         if self.helo is None:
-            return ["EHLO", "HELO", "QUIT"]
+            return ["LHLO", "QUIT"] if self.lmtp else ["EHLO", "HELO", "QUIT"]
         if self.sender is None:
             verbs = ["MAIL"]
             if self.advertised("STARTTLS") and not self.tls:
@@ -166,6 +173,8 @@ class ClientState:
 _HANDLERS = {
     "HELO": lambda s, a, r: s._helo(a, r, esmtp=False),
     "EHLO": lambda s, a, r: s._helo(a, r, esmtp=True),
+    "LHLO": ClientState._lhlo,
+    "XCLIENT": lambda s, a, r: s._reset_greeting() if r.code == 220 else None,  # Postfix: a new session, greet again
     "MAIL": ClientState._mail,
     "RCPT": ClientState._rcpt,
     "DATA": ClientState._data,

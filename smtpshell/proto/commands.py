@@ -225,6 +225,14 @@ COMMANDS: dict[str, Command] = {
             needs_argument=True,
         ),
         Command(
+            "LHLO",
+            "LHLO <domain>",
+            "greet an LMTP server (RFC 2033): LMTP's EHLO; after DATA it answers once per recipient",
+            "RFC 2033 §4.1",
+            "LHLO client.example",
+            needs_argument=True,
+        ),
+        Command(
             "TURN",
             "TURN",
             "obsolete: swap client and server roles; removed because it was unsafe",

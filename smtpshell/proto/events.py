@@ -6,6 +6,7 @@ The transport carries them out one by one, in the order given; a reply follows e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from smtpshell.proto.replies import Reply
@@ -70,6 +71,19 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Deliver:
+    """Store this message (durably), then call ``delivery_done``; no reply is sent before (the 250 waits for it).
+
+    Emitted only by a machine made without a deliver callback, so a transport can do the disk work off its loop.
+    """
+
+    message: Message
+    # How to store it: the function the machine was given, or None for the transport's own (a machine made
+    # without one).
+    store: Callable[[Message], None] | None = None
+
+
+@dataclass(frozen=True)
 class MessageAccepted:
     message: Message
 
@@ -80,4 +94,4 @@ class Authenticated:
     mechanism: str
 
 
-Output = CommandReceived | SendReply | StartTLS | Delay | Close | MessageAccepted | Authenticated
+Output = CommandReceived | SendReply | StartTLS | Delay | Close | Deliver | MessageAccepted | Authenticated

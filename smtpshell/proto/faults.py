@@ -8,6 +8,7 @@ Rules come from a TOML file, from ``--fault`` flags (``greylist``, ``mailbox-ful
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,12 @@ from smtpshell.proto.commands import COMMANDS
 
 class FaultError(ValueError):
     """A fault rule or fault file that cannot be used; the message names what is wrong."""
+
+
+# ASCII digits only: str.isdigit() and \d also take "²" or "٣", which int() refuses or reads as another number.
+_CODE = re.compile(r"[0-9]{3}")
+_ENHANCED = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}")
+_SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -29,16 +36,22 @@ class ReplySpec:
     def parse(cls, text: str) -> ReplySpec:
         """``"451 4.7.1 Try later"`` -> ReplySpec(451, "4.7.1", "Try later")."""
         parts = text.strip().split(" ", 2)
-        if not parts[0].isdigit() or len(parts[0]) != 3 or not 200 <= int(parts[0]) <= 599:
+        if not _CODE.fullmatch(parts[0]) or not 200 <= int(parts[0]) <= 599:
             raise FaultError(f"reply {text!r} must start with a three-digit code from 200 to 599")
         code = int(parts[0])
         enhanced = None
         rest = parts[1:]
         if rest and rest[0][:1] in "245" and rest[0].count(".") == 2:
             enhanced = rest.pop(0)
+            if not _ENHANCED.fullmatch(enhanced):
+                raise FaultError(f"reply {text!r}: {enhanced!r} is not an enhanced code such as 4.7.1")
             if enhanced[0] != str(code)[0]:
                 raise FaultError(f"reply {text!r}: enhanced code {enhanced} has a different class than {code}")
-        return cls(code, enhanced, " ".join(rest) or "fault injected")
+        reason = " ".join(rest) or "fault injected"
+        # A line break would forge a second reply; a control character would reach a telnet user's terminal.
+        if not all(char == "\t" or char.isprintable() for char in reason):
+            raise FaultError(f"reply {text!r}: its text must be one line of printable text")
+        return cls(code, enhanced, reason)
 
 
 @dataclass
@@ -108,10 +121,9 @@ def preset_rule(spec: str) -> FaultRule:
     name = name.strip().lower()
     if name == "delay":
         verb, _, seconds = arg.partition(":")
-        try:
-            return FaultRule(_verb(verb), delay=float(seconds), name="delay")
-        except ValueError:
-            raise FaultError(f"delay fault {spec!r}: write delay:VERB:SECONDS, e.g. delay:DATA:2") from None
+        if not _SECONDS.fullmatch(seconds.strip()):
+            raise FaultError(f"delay fault {spec!r}: write delay:VERB:SECONDS, e.g. delay:DATA:2")
+        return FaultRule(_verb(verb), delay=float(seconds), name="delay")
     if name == "disconnect":
         return FaultRule(_verb(arg), disconnect=True, name="disconnect")
     if name not in PRESETS:
@@ -161,7 +173,7 @@ def rules_from_table(entries: list[dict[str, object]], origin: str = "faults") -
                 rule.reply = ReplySpec.parse(str(entry["reply"]))
             if "delay" in entry:
                 delay = entry["delay"]
-                if not isinstance(delay, int | float) or delay < 0:
+                if not isinstance(delay, int | float) or not 0 <= delay <= 1e6:  # not NaN or inf either
                     raise FaultError("'delay' must be a number of seconds")
                 rule.delay = float(delay)
             if "disconnect" in entry:

@@ -85,11 +85,12 @@ class DataReader:
             self.bare_lf = True
         if block.count(b"\r") > crlf:
             self.bare_cr = True
-        if not self.long_line and max(map(len, block.split(CRLF))) + 2 > self.text_line_limit:
-            self.long_line = True
         if not self.eight_bit and not block.isascii():
             self.eight_bit = True
         unstuffed = (CRLF + block).replace(b"\r\n.", CRLF)[2:]
+        # Measured unstuffed: RFC 5321 §4.5.3.1.6 does not count the dot added for transparency.
+        if not self.long_line and max(map(len, unstuffed.split(CRLF))) + 2 > self.text_line_limit:
+            self.long_line = True
         self.size += len(unstuffed)
         if self.size <= self.size_limit:
             self.content += unstuffed

@@ -52,18 +52,34 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _DOT_STRING = re.compile(rf"^{_ATEXT}+(\.{_ATEXT}+)*$")
 _QUOTED = re.compile(r'^"([\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$')
 _LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_ADDRESS_LITERAL = re.compile(r"^\[(IPv6:[0-9A-Fa-f:.]+|\d{1,3}(\.\d{1,3}){3})\]$")
+# [0-9], never \d: on str patterns \d also matches other scripts' digits, which int() and IP parsers refuse.
+_ADDRESS_LITERAL = re.compile(r"^\[(IPv6:[0-9A-Fa-f:.]+|[0-9]{1,3}(\.[0-9]{1,3}){3})\]$")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Only 0-9, at least one: ``str.isdigit`` also says yes to "²" and "٣", which ``int`` then refuses or reads."""
+    return text.isascii() and text.isdigit()
+
+
+def is_valid_utf8(text: str) -> bool:
+    """False when ``text`` came from octets that are not UTF-8 (decoded with surrogateescape, RFC 3629)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_domain(text: str, utf8: bool = False) -> bool:
     if _ADDRESS_LITERAL.match(text):
         return True
-    if not text or len(text) > 255:
+    if not text or len(text) > 255 or not is_valid_utf8(text):
         return False
     labels = text.rstrip(".").split(".")
     for label in labels:
         if utf8 and not label.isascii():
-            if not label or label.startswith("-") or label.endswith("-") or len(label.encode()) > 63:
+            # A U-label: printable characters only (no C1 controls, no bidi overrides sneaking into replies).
+            if not label.isprintable() or label.startswith("-") or label.endswith("-") or len(label.encode()) > 63:
                 return False
             continue
         if not _LABEL.match(label):
@@ -73,6 +89,8 @@ def is_domain(text: str, utf8: bool = False) -> bool:
 
 def check_mailbox(address: str, utf8: bool = False) -> str | None:
     """None when ``address`` is a valid RFC 5321 mailbox (RFC 6531 when utf8); otherwise what is wrong."""
+    if not is_valid_utf8(address):
+        return "the address holds octets that are not UTF-8 (RFC 6531 §3.3 allows UTF-8 only)"
     if "@" not in address:
         return "an address needs a local part, an @ and a domain"
     local, _, domain = address.rpartition("@")
@@ -82,6 +100,8 @@ def check_mailbox(address: str, utf8: bool = False) -> str | None:
         return "the part before the @ is longer than 64 octets (RFC 5321 §4.5.3.1.1)"
     if not utf8 and not address.isascii():
         return "non-ASCII address"
+    if not local.isascii() and not local.isprintable():
+        return "the part before the @ holds a control character"
     local_ascii = local if local.isascii() else re.sub(r"[^\x00-\x7f]", "a", local)
     if not (_DOT_STRING.match(local_ascii) or _QUOTED.match(local_ascii)):
         return f"{local!r} is not a valid local part"

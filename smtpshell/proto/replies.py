@@ -10,6 +10,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from smtpshell.proto.visible_text import visible
+
 # RFC 5321 §4.2.1: the first digit says how the command went, the second what the reply is about.
 FIRST_DIGIT: dict[int, str] = {
     2: "positive completion: the command succeeded",
@@ -98,9 +100,14 @@ ENHANCED_CODES: dict[str, str] = {
     "X.7.1": "Delivery not authorized, message refused",
     "X.7.8": "Authentication credentials invalid",
     "X.7.11": "Encryption required for requested authentication mechanism",
+    # Sent by the authentication lab (authlab/receiver.py) with the texts real receivers use; Gmail sends X.7.27
+    # for "SPF did not pass", although the registry's meaning is the null MX of RFC 7505.
+    "X.7.23": "SPF validation failed",
+    "X.7.26": "Multiple authentication checks failed",
+    "X.7.27": "Sender address has null MX",
 }
 
-_ENHANCED_RE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
+_ENHANCED_RE = re.compile(r"^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$)")
 
 
 @dataclass(frozen=True, order=True)
@@ -188,9 +195,11 @@ class Reply:
         return [f"{self.code}{' ' if i == last else '-'}{line}".rstrip() for i, line in enumerate(self.lines)]
 
     def to_bytes(self) -> bytes:
+        # visible(): a CR or LF in any text (a lesson's full name, a reason) must not end the line and forge a
+        # second reply, nor a control character reach a telnet user's terminal; it is a no-op on printable text.
         if len(self.lines) == 1:  # most replies: skip the list building, it is on the server's hot path
-            return f"{self.code} {self.lines[0]}".rstrip().encode("utf-8", "surrogateescape") + b"\r\n"
-        return "".join(line + "\r\n" for line in self.wire_lines()).encode("utf-8", "surrogateescape")
+            return visible(f"{self.code} {self.lines[0]}".rstrip()).encode("utf-8", "surrogateescape") + b"\r\n"
+        return "".join(visible(line) + "\r\n" for line in self.wire_lines()).encode("utf-8", "surrogateescape")
 
     def __str__(self) -> str:
         return "\n".join(self.wire_lines())

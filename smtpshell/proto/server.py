@@ -19,6 +19,7 @@ from smtpshell.proto.events import (
     Close,
     CommandReceived,
     Delay,
+    Deliver,
     Envelope,
     Message,
     MessageAccepted,
@@ -31,14 +32,28 @@ from smtpshell.proto.grammar import (
     GrammarError,
     PathArgument,
     check_mailbox,
+    is_ascii_digits,
     is_domain,
+    is_valid_utf8,
     parse_path_argument,
     split_command,
 )
+from smtpshell.proto.message_check import MessageCheckInput, MessageVerdict
 from smtpshell.proto.policy import AUTH_LINE_LIMIT, COMMAND_LINE_LIMIT, TEXT_LINE_LIMIT, SandboxPolicy
 from smtpshell.proto.replies import Reply
 from smtpshell.proto.server_auth import AuthHandling
-from smtpshell.proto.server_replies import ServerReply
+from smtpshell.proto.server_replies import ServerReply, echoed
+
+# What the machine is waiting for, as the transport needs to know it (which timer and deadline apply).
+COMMAND, AUTH_RESPONSE, DATA, CHUNK, TLS, DELIVERY, CLOSED = (
+    "command",
+    "auth",
+    "data",
+    "chunk",
+    "tls",
+    "delivery",
+    "closed",
+)
 
 
 class DeliveryError(Exception):
@@ -60,8 +75,9 @@ class ServerConnection(AuthHandling):
     def __init__(
         self,
         policy: SandboxPolicy,
-        deliver: Callable[[Message], None],
+        deliver: Callable[[Message], None] | None,
         *,
+        deliver_later: bool = False,  # emit Deliver and wait for delivery_done instead of calling deliver
         peer: str = "127.0.0.1",  # the client's IP address, without port
         tls: bool = False,
         clock: Callable[[], float] = time.time,
@@ -70,6 +86,7 @@ class ServerConnection(AuthHandling):
         super().__init__()
         self.policy = policy
         self._deliver = deliver
+        self.deliver_later = deliver_later or deliver is None
         self.peer = peer
         self.tls = tls
         self.clock = clock
@@ -83,8 +100,10 @@ class ServerConnection(AuthHandling):
         self._bdat_remaining = 0
         self._bdat_last = False
         self._bdat_refusal: tuple[ServerReply, str] | None = None  # decided before its chunk is read
-        self._long_line = False  # discarding an over-long command line until its end
-        self._unknown_commands = 0
+        self._long_line = 0  # discarding an over-long command line until its end: the limit it broke
+        self._errors = 0  # error replies since the start or the last delivered message
+        # Waiting for delivery_done: (message, verb, 8bit, the message check's note for the reason)
+        self._delivering: tuple[Message, str, bool, str | None] | None = None
         self._verb: str | None = None  # the verb being answered, for SendReply.command
         self._awaiting_tls = False
         self.closed = False
@@ -92,15 +111,99 @@ class ServerConnection(AuthHandling):
     # ---- the transport's side -------------------------------------------------------------------------
 
     def start(self) -> list[Output]:
-        self.send(R.GREETING.format(host=self.policy.hostname), "the greeting")
+        if self.policy.lmtp:
+            self.send(R.LMTP_GREETING.format(host=self.policy.hostname), "the greeting of an LMTP server (RFC 2033)")
+        else:
+            self.send(R.GREETING.format(host=self.policy.hostname), "the greeting")
         return self._flush()
 
     def receive_data(self, data: bytes) -> list[Output]:
         if self.closed or self._awaiting_tls:
             return []
         self._buffer += data
-        while self._buffer and not self.closed and not self._awaiting_tls and self._step():
-            pass
+        self._run()
+        return self._flush()
+
+    def _run(self) -> None:
+        while self._buffer and not self.closed and not self._awaiting_tls and self._delivering is None:
+            more = self._step()
+            self._count_errors()
+            if not more:
+                break
+        self._count_errors()
+
+    def _count_errors(self) -> None:
+        # Checked right after each reply, before the next command is read, as Postfix does.
+        if self._errors >= self.policy.max_errors and not self.closed:
+            self._too_many_errors()
+
+    def delivery_done(self, error: str | None = None) -> list[Output]:
+        """The transport stored the message of the last Deliver (``error`` says why it could not): now the reply,
+        then whatever the client pipelined after the message."""
+        assert self._delivering is not None
+        message, verb, eight_bit, note = self._delivering
+        self._delivering = None
+        self._delivered(message, verb, eight_bit, error, note)
+        self._run()
+        return self._flush()
+
+    @property
+    def phase(self) -> str:
+        """What the machine waits for: COMMAND, AUTH_RESPONSE, DATA, CHUNK, TLS, DELIVERY or CLOSED."""
+        if self.closed:
+            return CLOSED
+        if self._awaiting_tls:
+            return TLS
+        if self._delivering is not None:
+            return DELIVERY
+        if self._bdat_remaining:
+            return CHUNK
+        if self._data is not None:
+            return DATA
+        return AUTH_RESPONSE if self.auth_pending else COMMAND
+
+    @property
+    def chunk_remaining(self) -> int:
+        """Octets of the BDAT chunk still to read (in the CHUNK phase)."""
+        return self._bdat_remaining
+
+    @property
+    def buffered(self) -> int:
+        """Octets read but not judged yet: a line without its end, kept at most one line limit long."""
+        return len(self._buffer)
+
+    @property
+    def line_started(self) -> bool:
+        """Part of a command line (or AUTH answer) has arrived, its end has not: the command deadline runs."""
+        return self.phase in (COMMAND, AUTH_RESPONSE) and bool(self._buffer or self._long_line)
+
+    @property
+    def message_started(self) -> bool:
+        """A message is on its way in (after the 354, or from the first BDAT to BDAT LAST): the message deadline
+        runs."""
+        if self.phase in (DATA, CHUNK):
+            return True
+        return self.phase == COMMAND and self._txn is not None and self._txn.bdat_used
+
+    def deadline_passed(self) -> list[Output]:
+        """The transport's deadline for the line or the message in progress passed: 421, then close."""
+        if self.closed:
+            return []
+        self._verb = None  # the 421 answers no command
+        if self.message_started:
+            self.send(
+                R.MESSAGE_DEADLINE.format(host=self.policy.hostname),
+                f"the message was not complete {self.policy.message_deadline:g} s after it started; the idle timer "
+                "restarts with every octet, so a deadline for the whole message stops a client that sends it one "
+                "octet at a time from holding the connection for ever",
+            )
+        else:
+            self.send(
+                R.COMMAND_DEADLINE.format(host=self.policy.hostname),
+                f"the command line was not complete {self.policy.command_deadline:g} s after its first octet; "
+                "a line that arrives one octet at a time must still end within that deadline",
+            )
+        self._close("deadline passed")
         return self._flush()
 
     def tls_established(self) -> list[Output]:
@@ -136,19 +239,21 @@ class ServerConnection(AuthHandling):
                 self._end_data()
             return self._data is None
         end = self._buffer.find(b"\n")
-        limit = COMMAND_LINE_LIMIT
-        if end < 0 or end >= COMMAND_LINE_LIMIT - 1:  # only a long line needs its exact limit worked out
-            limit = self._line_limit()
-            if end < 0:
-                if len(self._buffer) > limit:
-                    self._long_line = True
-                    self._buffer.clear()
-                return False
-        raw = bytes(self._buffer[: end + 1])
+        if end < 0:
+            # Without its LF the line is one octet longer than what arrived: at the limit already, it is over.
+            if not self._long_line and len(self._buffer) >= COMMAND_LINE_LIMIT:
+                limit = self._line_limit(self._buffer)
+                if len(self._buffer) >= limit:
+                    self._long_line = limit
+            if self._long_line:
+                self._buffer.clear()  # memory stays small however long the line grows
+            return False
+        raw = bytes(self._buffer[: end + 1])  # the line as sent, its CRLF (or bare LF) included
         del self._buffer[: end + 1]
-        if self._long_line or len(raw.rstrip(b"\n")) + 2 > limit:
-            self._long_line = False
-            self.send(R.LINE_TOO_LONG, f"a command line may be at most {limit} octets with CRLF (RFC 5321 §4.5.3.1.4)")
+        limit = self._long_line or (self._line_limit(raw) if len(raw) > COMMAND_LINE_LIMIT else COMMAND_LINE_LIMIT)
+        if self._long_line or len(raw) > limit:
+            self._long_line = 0
+            self._line_too_long(limit)
             return True
         line = raw[:-1].removesuffix(b"\r")
         if b"\r" in line or b"\0" in line:
@@ -162,10 +267,29 @@ class ServerConnection(AuthHandling):
             self._command(text)
         return True
 
-    def _line_limit(self) -> int:
-        if self.auth_pending or self._buffer[:5].upper() == b"AUTH ":
+    def _line_limit(self, start: bytes | bytearray) -> int:
+        """The limit for the line that begins with ``start``: by its verb, known from its first five octets."""
+        verb = bytes(start[:5]).upper()
+        if self.auth_pending or verb == b"AUTH ":
             return AUTH_LINE_LIMIT
-        return self.policy.line_limit()
+        return self.policy.line_limit(verb[:4].decode("ascii", "replace"), self.offers)
+
+    def _line_too_long(self, limit: int) -> None:
+        self._verb = None  # the line was never read as a command
+        if limit == AUTH_LINE_LIMIT:
+            self._exchange = None  # RFC 4954 §4: the server fails the AUTH exchange
+            self.send(
+                R.AUTH_LINE_TOO_LONG,
+                f"an AUTH line may be at most {limit} octets with CRLF here (RFC 4954 §4); the exchange is over",
+                verb="AUTH",
+            )
+            return
+        why = "" if limit == COMMAND_LINE_LIMIT else ", with the room its extensions' parameters add"
+        self.send(
+            R.LINE_TOO_LONG,
+            f"a command line may be at most {limit} octets counting its CRLF{why} (RFC 5321 §4.5.3.1.4); "
+            "the line was thrown away unread",
+        )
 
     def _read_chunk(self) -> bool:
         take = min(self._bdat_remaining, len(self._buffer))
@@ -186,7 +310,9 @@ class ServerConnection(AuthHandling):
     def _command(self, text: str) -> None:
         line = split_command(text)
         self._verb = line.verb
-        self._out.append(CommandReceived(rules.redact(line)))
+        # Logged as read, but with control characters and octets that are not UTF-8 shown escaped: whoever
+        # displays the log (the F4 view, /server) never passes them to a terminal.
+        self._out.append(CommandReceived(echoed(rules.redact(line), COMMAND_LINE_LIMIT * 4)))
         if line.verb not in COMMANDS:
             self._unknown(line.verb or text)
             return
@@ -196,16 +322,19 @@ class ServerConnection(AuthHandling):
         _HANDLERS[line.verb](self, line.argument)
 
     def _unknown(self, verb: str) -> None:
-        self._unknown_commands += 1
-        if self._unknown_commands >= self.policy.max_errors:
-            self.send(
-                R.TOO_MANY_ERRORS,
-                f"{self._unknown_commands} unrecognized commands; the limit is {self.policy.max_errors}",
-            )
-            self._close("too many unrecognized commands")
-            return
-        shown = verb[:40].encode("ascii", "replace").decode()
-        self.send(R.UNRECOGNIZED.format(verb=shown), f"{shown!r} is not an SMTP command; HELP lists the ones here")
+        shown = echoed(verb, 40)
+        self.send(R.UNRECOGNIZED.format(verb=shown), f"'{shown}' is not an SMTP command; HELP lists the ones here")
+
+    def _too_many_errors(self) -> None:
+        # Postfix's smtpd_hard_error_limit: every error reply counts the same, whatever the command.
+        self._verb = None
+        self.send(
+            R.TOO_MANY_ERRORS.format(host=self.policy.hostname),
+            f"{self._errors} error replies (4xx or 5xx) in this session without a message delivered; the limit is "
+            f"{self.policy.max_errors}, after which the server hangs up on a client that keeps failing, as Postfix "
+            "does (smtpd_hard_error_limit); reconnect and check each command before sending it",
+        )
+        self._close("too many errors")
 
     def _fault(self, verb: str, address: str | None, *, sender: str = "") -> bool:
         """Apply a matching fault rule; True when it decided the reply (or hung up)."""
@@ -244,6 +373,8 @@ class ServerConnection(AuthHandling):
         enhanced = reply.enhanced if reply.code // 100 != 3 and (self._enhanced_on or force_enhanced) else None
         made = Reply.make(reply.code, lines if lines is not None else reply.text, enhanced)
         self._out.append(SendReply(made, reason, verb or self._verb))
+        if reply.code >= 400 and reply.code != 421:  # a 421 ends the session anyway
+            self._errors += 1
 
     @property
     def _enhanced_on(self) -> bool:
@@ -281,20 +412,40 @@ class ServerConnection(AuthHandling):
     def in_transaction(self) -> bool:
         return self._txn is not None
 
+    @property
+    def sender(self) -> str | None:
+        """The open transaction's reverse-path ("" for <>); None outside a transaction."""
+        return self._txn.sender if self._txn is not None else None
+
     def _in_transaction(self) -> bool:
         return self._txn is not None
 
     # ---- commands -------------------------------------------------------------------------------------
 
-    def _hello(self, argument: str, esmtp: bool) -> None:
-        verb = "EHLO" if esmtp else "HELO"
+    def _greeting_command(self, verb: str, argument: str) -> None:
+        """HELO and EHLO in SMTP, LHLO in LMTP (RFC 2033 §4.1); each protocol refuses the other's greeting."""
+        if (verb == "LHLO") != self.policy.lmtp:
+            if self.policy.lmtp:
+                text, reason = "this is LMTP: greet with LHLO", f"{verb} refused: an LMTP server is greeted with LHLO"
+            else:
+                text, reason = (
+                    "LHLO is LMTP's greeting; this is SMTP: use EHLO",
+                    "LHLO refused: this server speaks SMTP",
+                )
+            self.send(R.WRONG_PROTOCOL.format(text=text), f"{reason} (RFC 2033 §4.1)")
+            return
+        self._hello(argument, esmtp=verb != "HELO", verb=verb)
+
+    def _hello(self, argument: str, esmtp: bool, verb: str | None = None) -> None:
+        verb = verb or ("EHLO" if esmtp else "HELO")
         if not argument:
             self.send(R.SYNTAX.format(usage=f"{verb} hostname"), f"{verb} needs the client's domain name")
             return
         if not is_domain(argument, utf8=True):
+            why = "" if is_valid_utf8(argument) else "; the name holds octets that are not UTF-8 (RFC 6531 §3.3)"
             self.send(
-                R.BAD_DOMAIN.format(name=argument[:64]),
-                f"{verb} takes one domain name or an address literal such as [127.0.0.1] (RFC 5321 §4.1.1.1)",
+                R.BAD_DOMAIN.format(name=echoed(argument, 64)),
+                f"{verb} takes one domain name or an address literal such as [127.0.0.1] (RFC 5321 §4.1.1.1){why}",
             )
             return
         self.helo, self.esmtp, self._txn = argument, esmtp, None
@@ -305,7 +456,7 @@ class ServerConnection(AuthHandling):
         later = "" if self.tls or not self.policy.tls_available else " (AUTH only after STARTTLS)"
         self.send(
             greeting,
-            f"EHLO accepted; the lines after the first list the extensions offered now{later}",
+            f"{verb} accepted; the lines after the first list the extensions offered now{later}",
             lines=[greeting.text, *self.ehlo_lines()],
         )
 
@@ -344,10 +495,10 @@ class ServerConnection(AuthHandling):
         problem = check_mailbox(path.address, utf8=True) if path.address else None
         size = params.get("SIZE")
         if problem:
-            self.send(R.BAD_SENDER.format(address=path.address[:100]), f"MAIL refused: {problem}")
+            self.send(R.BAD_SENDER.format(address=echoed(path.address)), f"MAIL refused: {problem}")
         elif not path.address.isascii() and not utf8:
             self.send(R.UTF8_SENDER, "MAIL refused: a UTF-8 address needs the SMTPUTF8 parameter (RFC 6531 §3.4)")
-        elif size is not None and int(size) > self.policy.size_limit:
+        elif size is not None and is_ascii_digits(size) and int(size) > self.policy.size_limit:
             self.send(R.SIZE_EXCEEDED, f"MAIL refused: SIZE={size} is over the limit of {self.policy.size_limit}")
         elif not self._fault("MAIL", path.address, sender=path.address):
             self._txn = _Transaction(path.address, params)
@@ -425,14 +576,13 @@ class ServerConnection(AuthHandling):
         self._data = None
         refusal = rules.judge_content(self, reader)
         if refusal is not None:
-            self._txn = None
-            self.send(refusal.reply, refusal.reason, verb="DATA")
+            self._final(refusal.reply, refusal.reason, "DATA")
             return
-        self._accept(bytes(reader.content), "DATA", eight_bit=reader.eight_bit)
+        self._accept(reader.content, "DATA", eight_bit=reader.eight_bit)
 
     def _bdat(self, argument: str) -> None:
         words = argument.split()
-        if not words or not words[0].isdigit() or [w.upper() for w in words[1:]] not in ([], ["LAST"]):
+        if not words or not is_ascii_digits(words[0]) or [w.upper() for w in words[1:]] not in ([], ["LAST"]):
             # RFC 3030 §2: without a valid size the end of the chunk is unknown; only a syntax error can be told.
             self.send(R.SYNTAX.format(usage="BDAT size [LAST]"), "BDAT needs a chunk size in octets")
             return
@@ -465,15 +615,30 @@ class ServerConnection(AuthHandling):
                 verb="BDAT",
             )
         elif txn.bdat_too_big:
-            self._txn = None
-            self.send(R.SIZE_EXCEEDED, f"the chunks add up to more than {self.policy.size_limit} octets", verb="BDAT")
+            self._final(R.SIZE_EXCEEDED, f"the chunks add up to more than {self.policy.size_limit} octets", "BDAT")
         else:
-            self._accept(bytes(txn.chunks), "BDAT", eight_bit=not txn.chunks.isascii())
+            self._accept(txn.chunks, "BDAT", eight_bit=not txn.chunks.isascii())
 
-    def _accept(self, content: bytes, verb: str, *, eight_bit: bool) -> None:
+    def _final(self, reply: ServerReply, reason: str, verb: str) -> None:
+        """The reply to the end of the data, ending the transaction: in LMTP once per recipient (RFC 2033 §4.2)."""
+        txn, self._txn = self._txn, None
+        self._answer_end(reply, reason, verb, len(txn.recipients) if txn is not None else 0)
+
+    def _answer_end(self, reply: ServerReply, reason: str, verb: str, recipients: int) -> None:
+        for _ in range(recipients if self.policy.lmtp and recipients else 1):
+            self.send(reply, reason, verb=verb)
+
+    def _accept(self, content: bytes | bytearray, verb: str, *, eight_bit: bool) -> None:
+        # One copy only: the trace headers and the content are joined straight into the message's bytes.
         txn = self._txn
         assert txn is not None
         self._txn = None
+        verdict = self._check_message(txn, content)
+        if verdict is not None and verdict.reply is not None:
+            self._answer_end(verdict.reply, verdict.reason, verb, len(txn.recipients))
+            return
+        if verdict is not None:
+            content = verdict.headers + content
         queue_id, now = self._new_id(), self.clock()
         protocol = rules.with_protocol(self, utf8="SMTPUTF8" in txn.params)
         envelope = Envelope(txn.sender, tuple(txn.recipients), dict(txn.params), dict(txn.rcpt_params))
@@ -481,16 +646,47 @@ class ServerConnection(AuthHandling):
         message = Message(
             queue_id, envelope, trace + content, self.helo or "", self.peer, self.tls, self.authenticated, now, protocol
         )
+        note = verdict.reason if verdict is not None else None
+        if self.deliver_later or self._deliver is None:
+            self._delivering = message, verb, eight_bit, note
+            self._out.append(Deliver(message, self._deliver))  # the transport stores it, then calls delivery_done
+            return
         try:
             self._deliver(message)
         except DeliveryError as error:
-            self.send(R.LOCAL_ERROR, f"the message could not be stored: {error}", verb=verb)
+            self._delivered(message, verb, eight_bit, str(error), note)
             return
+        self._delivered(message, verb, eight_bit, None, note)
+
+    def _delivered(self, message: Message, verb: str, eight_bit: bool, error: str | None, note: str | None) -> None:
+        if error is not None:
+            reason = f"the message could not be stored: {error}"
+            self._answer_end(R.LOCAL_ERROR, reason, verb, len(message.envelope.recipients))
+            return
+        envelope = message.envelope
+        self._errors = 0  # Postfix counts errors "without delivering mail"
         self._out.append(MessageAccepted(message))
+        if self.policy.lmtp:
+            # RFC 2033 §4.2: one reply for every recipient RCPT accepted, in that order.
+            for address in envelope.recipients:
+                self.send(
+                    R.DELIVERED.format(address=address, queue_id=message.queue_id),
+                    f"LMTP: delivered to <{address}> (one reply per recipient, RFC 2033 §4.2)",
+                    verb=verb,
+                )
+            return
         reason = f"message accepted for {len(envelope.recipients)} recipient(s) and captured in the sandbox"
-        if eight_bit and txn.params.get("BODY") in (None, "7BIT") and verb == "DATA":
+        if note:
+            reason += f"; {note}"
+        if eight_bit and envelope.mail_params.get("BODY") in (None, "7BIT") and verb == "DATA":
             reason += "; note: it holds 8-bit octets but MAIL did not say BODY=8BITMIME"
-        self.send(R.QUEUED.format(queue_id=queue_id), reason, verb=verb)
+        self.send(R.QUEUED.format(queue_id=message.queue_id), reason, verb=verb)
+
+    def _check_message(self, txn: _Transaction, content: bytes | bytearray) -> MessageVerdict | None:
+        check = self.policy.message_check
+        if check is None:
+            return None  # no copy of the content unless a check (the authentication lab) reads it
+        return check(MessageCheckInput(self.peer, self.helo or "", txn.sender, tuple(txn.recipients), bytes(content)))
 
     def _no_argument(self, verb: str, argument: str) -> bool:
         if argument:
@@ -517,6 +713,11 @@ class ServerConnection(AuthHandling):
             self.send(R.TLS_ACTIVE, "STARTTLS refused: the connection is already encrypted")
         elif not self.policy.offers("STARTTLS"):
             self.send(R.NOT_IMPLEMENTED, "STARTTLS is switched off on this sandbox")
+        elif not self.esmtp:
+            self.send(
+                R.OUT_OF_SEQUENCE.format(what="STARTTLS not advertised; send EHLO first"),
+                "STARTTLS refused: a HELO session has no extensions, so STARTTLS was never advertised (RFC 3207 §4)",
+            )
         elif not self.policy.tls_available:
             self.send(R.TLS_UNAVAILABLE, "the sandbox has no certificate to offer")
         elif self._txn is not None:
@@ -554,8 +755,9 @@ class ServerConnection(AuthHandling):
 
 
 _HANDLERS: dict[str, Callable[[ServerConnection, str], None]] = {
-    "HELO": lambda server, argument: server._hello(argument, esmtp=False),
-    "EHLO": lambda server, argument: server._hello(argument, esmtp=True),
+    "HELO": lambda server, argument: server._greeting_command("HELO", argument),
+    "EHLO": lambda server, argument: server._greeting_command("EHLO", argument),
+    "LHLO": lambda server, argument: server._greeting_command("LHLO", argument),
     "MAIL": ServerConnection._mail,
     "RCPT": ServerConnection._rcpt,
     "DATA": ServerConnection._data_command,

@@ -14,7 +14,7 @@ from smtpshell.proto import server_replies as R
 from smtpshell.proto.auth import AuthDecodeError, AuthExchange, AuthOutcome
 from smtpshell.proto.commands import AUTH_MECHANISMS
 from smtpshell.proto.events import Authenticated, Output
-from smtpshell.proto.server_replies import ServerReply
+from smtpshell.proto.server_replies import ServerReply, echoed
 
 if TYPE_CHECKING:
     from smtpshell.proto.policy import SandboxPolicy
@@ -76,7 +76,10 @@ class AuthHandling:
         if not words or len(words) > 2:
             return R.SYNTAX.format(usage="AUTH mechanism [initial-response]"), "AUTH needs a mechanism"
         if words[0].upper() not in AUTH_MECHANISMS:
-            return R.AUTH_UNKNOWN_MECHANISM, f"{words[0].upper()} is not one of: {' '.join(AUTH_MECHANISMS)}"
+            return (
+                R.AUTH_UNKNOWN_MECHANISM,
+                f"{echoed(words[0].upper(), 40)} is not one of: {' '.join(AUTH_MECHANISMS)}",
+            )
         if words[0].upper() == "CRAM-MD5" and len(words) == 2:
             return (
                 R.SYNTAX.format(usage="AUTH CRAM-MD5 (no initial response)"),

@@ -23,6 +23,9 @@ class ServerReply:
 R = ServerReply
 
 GREETING = R(220, None, "{host} ESMTP smtpshell sandbox; try HELP")
+LMTP_GREETING = R(220, None, "{host} LMTP smtpshell sandbox; try HELP")
+DELIVERED = R(250, "2.1.5", "<{address}> delivered, queued as {queue_id}")  # LMTP: one per recipient
+WRONG_PROTOCOL = R(500, "5.5.1", "Error: {text}")
 EHLO_OK = R(250, None, "{host} Hello {name} [{peer}]")
 OK = R(250, "2.0.0", "Ok")
 SENDER_OK = R(250, "2.1.0", "Ok")
@@ -46,6 +49,7 @@ UTF8_SENDER = R(553, "5.6.7", "Non-ASCII sender address requires SMTPUTF8")
 UTF8_RECIPIENT = R(553, "5.6.7", "Non-ASCII recipient requires SMTPUTF8")
 BARE_CR_IN_COMMAND = R(501, "5.5.2", "Bare CR or NUL in command line")
 LINE_TOO_LONG = R(500, "5.5.2", "Line too long")
+AUTH_LINE_TOO_LONG = R(500, "5.5.6", "Authentication Exchange line is too long")
 UNRECOGNIZED = R(500, "5.5.2", "Command unrecognized: {verb}")
 NOT_IMPLEMENTED = R(502, "5.5.1", "Error: command not implemented")
 OBSOLETE = R(502, "5.5.1", "{text}")
@@ -84,8 +88,29 @@ AUTH_UNDECODABLE = R(501, "5.5.2", "Cannot decode response")
 AUTH_FAILED = R(535, "5.7.8", "Authentication credentials invalid")
 
 TIMEOUT = R(421, "4.4.2", "{host} Timeout: closing connection")
-TOO_MANY_ERRORS = R(421, "4.7.0", "Too many unrecognized commands, goodbye")
+COMMAND_DEADLINE = R(421, "4.4.2", "{host} Error: timeout exceeded, the command line took too long to arrive")
+MESSAGE_DEADLINE = R(421, "4.4.2", "{host} Error: timeout exceeded, the message took too long to arrive")
+TOO_MANY_ERRORS = R(421, "4.7.0", "{host} Error: too many errors")
 TOO_MANY_CONNECTIONS = R(421, "4.3.2", "{host} Too many connections, try again later")
+TOO_MANY_FROM_PEER = R(421, "4.7.0", "{host} Error: too many connections from {peer}")
+SHUTTING_DOWN = R(421, "4.3.2", "{host} Service shutting down, closing connection")
+
+
+def echoed(text: str, limit: int = 100) -> str:
+    """Client text as a reply may repeat it: at most ``limit`` characters, and anything that is not printable
+    (control characters, octets that were not UTF-8) written as \\xNN, so a reply never carries them back."""
+    if text.isprintable():  # the usual case, checked in C; surrogates and controls are not printable
+        return text if len(text) <= limit else text[:limit] + "..."
+    shown = []
+    for char in text[:limit]:
+        point = ord(char)
+        if 0xDC80 <= point <= 0xDCFF:  # an octet that was not UTF-8, kept by surrogateescape
+            shown.append(f"\\x{point - 0xDC00:02x}")
+        elif char.isprintable() and not 0xD800 <= point <= 0xDFFF:
+            shown.append(char)
+        else:
+            shown.append(f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}")
+    return "".join(shown) + ("..." if len(text) > limit else "")
 
 
 def catalog() -> dict[str, ServerReply]:

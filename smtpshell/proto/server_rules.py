@@ -13,8 +13,8 @@ from smtpshell.proto import server_replies as R
 from smtpshell.proto.commands import COMMANDS, Param
 from smtpshell.proto.events import Envelope
 from smtpshell.proto.framing import DataReader
-from smtpshell.proto.grammar import CommandLine, check_mailbox, is_domain, is_xtext
-from smtpshell.proto.server_replies import ServerReply
+from smtpshell.proto.grammar import CommandLine, check_mailbox, is_ascii_digits, is_domain, is_xtext
+from smtpshell.proto.server_replies import ServerReply, echoed
 
 if TYPE_CHECKING:
     from smtpshell.proto.server import ServerConnection
@@ -32,7 +32,7 @@ OBSOLETE_TEXT: dict[str, tuple[str, str]] = {
     "TURN": (
         "TURN is obsolete and disabled; use ETRN",
         "TURN let the client and server swap roles, so anyone claiming a domain could collect its mail without "
-        "proof; RFC 2821 removed it and ETRN (RFC 1985) replaced it",
+        "proof; RFC 2821 deprecated it (Appendix F.1) and ETRN (RFC 1985) replaced it",
     ),
     **{
         verb: (
@@ -87,7 +87,8 @@ def _value_problem(server: ServerConnection, param: Param, value: str | None) ->
         return f"it needs a value: {param.name}={param.value}"
     upper = value.upper()
     if param.name == "SIZE":
-        return None if value.isdigit() and len(value) <= 20 else "the size must be a number of octets"
+        # RFC 1870: size-value ::= 1*20DIGIT, and DIGIT is 0-9 only
+        return None if is_ascii_digits(value) and len(value) <= 20 else "the size must be a number of octets (0-9)"
     if param.name == "BODY":
         if upper not in param.choices:
             return f"must be one of {', '.join(param.choices)}"
@@ -119,18 +120,18 @@ def judge_recipient(server: ServerConnection, address: str, *, utf8: bool) -> tu
         return R.RECIPIENT_OK, "RCPT accepted: postmaster must always be reachable (RFC 5321 §4.5.1)"
     problem = check_mailbox(address, utf8=True) if address else "the null path <> is only for MAIL FROM"
     if problem:
-        return R.BAD_RECIPIENT.format(address=address[:100]), f"RCPT refused: {problem}"
+        return R.BAD_RECIPIENT.format(address=echoed(address)), f"RCPT refused: {problem}"
     if not address.isascii() and not utf8:
         return R.UTF8_RECIPIENT, "RCPT refused: a UTF-8 address needs MAIL FROM with SMTPUTF8 (RFC 6531)"
     local, _, domain = address.rpartition("@")
     if not policy.is_local_domain(domain):
         if server.authenticated:
             return R.RECIPIENT_OK, (
-                f"RCPT accepted for relaying because you authenticated as "
+                "RCPT accepted for relaying because you authenticated as "
                 f"{server.authenticated!r}; the sandbox only captures it, nothing is sent out"
             )
-        return R.RELAY_DENIED.format(address=address), (
-            f"RCPT refused: {domain} is not a domain of this server and the client has not authenticated, so "
+        return R.RELAY_DENIED.format(address=echoed(address)), (
+            f"RCPT refused: {echoed(domain)} is not a domain of this server and the client has not authenticated, so "
             "accepting would make it an open relay"
         )
     key = local.lower()
@@ -138,7 +139,7 @@ def judge_recipient(server: ServerConnection, address: str, *, utf8: bool) -> tu
         return R.RECIPIENT_OK, f"RCPT accepted: {key}@{domain} is a mailbox here"
     if key in policy.lists:
         return R.RECIPIENT_OK, f"RCPT accepted: {key}@{domain} is a mailing list here"
-    return R.USER_UNKNOWN.format(address=address), (
+    return R.USER_UNKNOWN.format(address=echoed(address)), (
         f"RCPT refused: there is no mailbox {local!r} on {domain} (VRFY or EXPN can tell)"
     )
 
@@ -223,14 +224,15 @@ def verify(server: ServerConnection, argument: str) -> Judgement:
         )
     local, domain = _directory_key(server, argument)
     if not policy.is_local_domain(domain):
-        return R.VRFY_NOT_LOCAL.format(address=f"{local}@{domain}"), "VRFY only knows local mailboxes", None
+        return R.VRFY_NOT_LOCAL.format(address=echoed(f"{local}@{domain}")), "VRFY only knows local mailboxes", None
     if local in policy.mailboxes:
         text = f"{policy.mailboxes[local]} <{local}@{domain}>"
         return R.VRFY_OK.format(text=text), f"VRFY: {local} is a mailbox on {domain}", None
     if local in policy.lists:
         text = f"{local}@{domain} is a mailing list; EXPN shows its members"
         return R.VRFY_OK.format(text=text), f"VRFY: {local} is a mailing list", None
-    return R.NO_SUCH_USER.format(address=f"{local}@{domain}"), f"VRFY: no mailbox {local!r} on {domain}", None
+    shown = echoed(f"{local}@{domain}")
+    return R.NO_SUCH_USER.format(address=shown), f"VRFY: no mailbox {local!r} on {echoed(domain)}", None
 
 
 def expand(server: ServerConnection, argument: str) -> Judgement:
@@ -250,7 +252,7 @@ def expand(server: ServerConnection, argument: str) -> Judgement:
         return R.VRFY_OK, f"EXPN: {local} is a list of {len(members)} members", members
     if local_domain and local in policy.mailboxes:
         return R.NOT_A_LIST.format(address=f"{local}@{domain}"), "EXPN expands mailing lists only", None
-    return R.NO_SUCH_LIST.format(address=f"{local}@{domain}"), f"EXPN: no list {local!r} here", None
+    return R.NO_SUCH_LIST.format(address=echoed(f"{local}@{domain}")), f"EXPN: no list {local!r} here", None
 
 
 def help_reply(server: ServerConnection, argument: str) -> Judgement:
@@ -267,7 +269,7 @@ def help_reply(server: ServerConnection, argument: str) -> Judgement:
         return R.HELP, "HELP: the list comes from the command table", lines
     command = COMMANDS.get(topic)
     if command is None:
-        return R.HELP_UNKNOWN.format(topic=topic[:40]), "HELP knows the SMTP commands only", None
+        return R.HELP_UNKNOWN.format(topic=echoed(topic, 40)), "HELP knows the SMTP commands only", None
     lines = [command.syntax, f"{command.summary} ({command.rfc})"]
     return R.HELP, f"HELP {topic}: from the command table", lines
 
@@ -283,7 +285,7 @@ def etrn(server: ServerConnection, argument: str) -> tuple[ServerReply, str]:
     match = _ETRN_ARG.match(argument.strip())
     if not match or (not argument.startswith("#") and not is_domain(match[1])):
         return R.SYNTAX.format(usage="ETRN domain"), "ETRN needs a domain (or @domain, or #queue)"
-    return R.ETRN_STARTED.format(node=match[1]), (
+    return R.ETRN_STARTED.format(node=echoed(match[1])), (
         "ETRN accepted: a real server would now connect to that domain's server and send the mail it queued for "
         "it; the sandbox keeps no queue, so nothing will come"
     )

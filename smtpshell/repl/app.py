@@ -21,11 +21,13 @@ from prompt_toolkit.output import Output
 from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
+from smtpshell.repl.demo_steps import ReplDemo
 from smtpshell.repl.markdown_lines import notice_fragment_lines, plain_text
+from smtpshell.repl.quoted_insert import quoted_insert_bindings
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
 from smtpshell.session.abandon import HOW as ABANDON_HOW
 from smtpshell.session.abandon import abandon_message, writing_a_message
-from smtpshell.session.engine import ShellEngine
+from smtpshell.session.engine import AUTH_PROMPT, ShellEngine
 from smtpshell.session.records import Exchange, Notice, Record
 from smtpshell.session.state_text import status_fields
 from smtpshell.session.transcript import display_lines
@@ -53,13 +55,16 @@ class Repl:
             history=self.history,
             auto_suggest=DynamicAutoSuggest(lambda: suggest if engine.mode == "command" else None),
             lexer=DynamicLexer(lambda: lexer if engine.mode == "command" else None),
-            is_password=Condition(lambda: engine.mode == "secret"),
+            # An answer to a 334 is a credential too (base64 is no disguise): hidden like a password.
+            is_password=Condition(lambda: engine.mode == "secret" or engine.prompt == AUTH_PROMPT),
+            key_bindings=quoted_insert_bindings(),
             bottom_toolbar=self.toolbar,
             style=STYLE,
             input=input,
             output=output,
         )
         engine.on_record = self.show
+        self.demo = ReplDemo(engine, self.show)  # /replay: one line per Enter
 
     def toolbar(self) -> StyleAndTextTuples:
         parts: StyleAndTextTuples = []
@@ -106,11 +111,14 @@ class Repl:
             while not engine.quit_requested:
                 self.history.refresh()
                 suggestion = engine.take_suggestion()
-                default = suggestion if suggestion and "\n" not in suggestion else ""
+                default = suggestion or ""  # a pipelined group too: Enter sends its lines in one go
+                default = self.demo.next_line() or default
                 try:
                     # Read when drawn: a server hanging up during the prompt puts the engine back in command mode.
                     line = await self.session.prompt_async(lambda: engine.prompt, default=default)
                 except KeyboardInterrupt:
+                    if self.demo.end():
+                        continue
                     if writing_a_message(engine):  # the only way out of DATA that delivers nothing: hang up
                         if abandon_armed:
                             abandon_message(engine)
@@ -131,7 +139,8 @@ class Repl:
                     engine.mode == "data" or (engine.mode == "command" and not line.startswith("/"))
                 )
                 try:
-                    await engine.submit(line)
+                    if not await self.demo.take(line):
+                        await engine.submit(line)
                 except asyncio.CancelledError:  # Ctrl-C while waiting for the server (a second one leaves)
                     current = asyncio.current_task()
                     if current is not None:

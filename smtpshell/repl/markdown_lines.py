@@ -19,7 +19,7 @@ MARKERS = {"info": "-- ", "warning": "!! ", "error": "xx "}
 INDENT = "   "
 SPAN_CLASSES = {"": "", "bold": "class:md.bold", "code": "class:md.code", "em": "class:md.em", "link": "class:md.link"}
 _WORDS = re.compile(r"\S+|\s+")
-_ITEM = re.compile(r"• |\d+[.)] ")
+_ITEM = re.compile(r"• |[0-9]+[.)] ")
 
 
 def wrap_spans(spans: list[Span], width: int, first: str, after: str, base: str) -> list[StyleAndTextTuples]:

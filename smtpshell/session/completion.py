@@ -29,12 +29,15 @@ from smtpshell.session.completion_suggest import (
     Verb,
     suggest,
 )
+from smtpshell.session.vendor_commands import VendorAttribute
 
 __all__ = ["Completion", "Suggestion", "complete", "directory_addresses", "suggest"]
 
 
 def _candidates(suggestion: Suggestion, sources: Sources) -> list[Completion]:
     match suggestion:
+        case VendorAttribute():
+            return matchers.match_vendor_attribute(suggestion, sources)
         case Verb():
             return matchers.match_verb(suggestion, sources)
         case PathKeyword():

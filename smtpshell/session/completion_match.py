@@ -17,8 +17,10 @@ from smtpshell.explain import knowledge
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import AUTH_MECHANISMS, COMMANDS, SANDBOX_EXTENSIONS, Command, Param, lookup
 from smtpshell.proto.faults import PRESETS
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.proto.replies import BASIC_CODES, ENHANCED_CODES
+from smtpshell.session import vendor_commands
 from smtpshell.session.completion_suggest import (
     Address,
     ArgumentExample,
@@ -107,9 +109,13 @@ def match_verb(kind: Verb, sources: Sources) -> list[Completion]:
     obsolete = [v for v, c in COMMANDS.items() if c.obsolete] if kind.word else []
     typed = kind.word.upper()
     texts = [(COMMANDS[v], _verb_text(COMMANDS[v])) for v in [*expected, *current, *obsolete]]
-    return _offer(
-        kind.word, ((text, text.rstrip(), _verb_meaning(c, state)) for c, text in texts if text.startswith(typed))
-    )
+    standard = ((text, text.rstrip(), _verb_meaning(c, state)) for c, text in texts if text.startswith(typed))
+    return _offer(kind.word, [*standard, *vendor_commands.advertised_verbs(state)])
+
+
+def match_vendor_attribute(kind: vendor_commands.VendorAttribute, sources: Sources) -> list[Completion]:
+    """XCLIENT/XFORWARD: the attribute names the server listed with the keyword, each once per line."""
+    return _offer(kind.word, vendor_commands.attribute_candidates(kind, sources.state))
 
 
 def match_path_keyword(kind: PathKeyword, sources: Sources) -> list[Completion]:
@@ -298,8 +304,8 @@ def _topics(word: str, state: ClientState) -> list[tuple[str, str, str]]:
     if re.match(r"[245]\.", word):
         klass = word[0]
         return [(f"{klass}{g[1:]}", f"{klass}{g[1:]}", meaning) for g, meaning in ENHANCED_CODES.items()]
-    codes = _code_topics() if not word or word[0].isdigit() else []
-    words = _verb_topics() + _keyword_topics(tuple(state.extensions)) if not word[:1].isdigit() else []
+    codes = _code_topics() if not word or is_ascii_digits(word[0]) else []
+    words = _verb_topics() + _keyword_topics(tuple(state.extensions)) if not is_ascii_digits(word[:1]) else []
     return codes + words  # _offer keeps the first of each: a verb that is also a keyword (AUTH) stays a verb
 
 

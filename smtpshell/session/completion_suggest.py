@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.commands import Command, lookup
+from smtpshell.proto.grammar import is_ascii_digits
 from smtpshell.session.meta_table import META_PREFIX, ArgKind, lookup_meta
+from smtpshell.session.vendor_commands import VERBS as VENDOR_VERBS
+from smtpshell.session.vendor_commands import VendorAttribute, suggest_attribute
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ class MetaFlag:
 
 
 Suggestion = (
-    Verb
+    VendorAttribute
+    | Verb
     | PathKeyword
     | Address
     | EsmtpParameter
@@ -146,6 +150,8 @@ def suggest(text: str, state: ClientState) -> list[Suggestion]:
     if not space:
         return [Verb(verb)]
     command = lookup(verb)
+    if command is None and verb.upper() in VENDOR_VERBS:
+        return list(suggest_attribute(verb, rest, state))
     if command is None or not command.takes_argument:
         return []
     rest = rest.lstrip(" ")
@@ -188,7 +194,7 @@ def _suggest_argument(command: Command, rest: str) -> list[Suggestion]:
     if command.verb == "HELP":
         return [HelpTopic(words[0])] if len(words) == 1 else []
     if command.verb == "BDAT":
-        return [BdatLast(words[1])] if len(words) == 2 and words[0].isdigit() else []
+        return [BdatLast(words[1])] if len(words) == 2 and is_ascii_digits(words[0]) else []
     if command.needs_argument and len(words) == 1:
         return [ArgumentExample(command.verb, words[0])]
     return []

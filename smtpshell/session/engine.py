@@ -10,33 +10,45 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from smtpshell.explain import explain_reply
-from smtpshell.net.client import ClientConnection, ClientError, TLSSettings
-from smtpshell.net.sandbox import SandboxError, SandboxThread
-from smtpshell.net.server_log import LogEntry, SessionOpened
+from smtpshell.net.client import ClientConnection, ClientError, ConnectionDropped, TLSSettings
+from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.paths import data_dir as default_data_dir
 from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, ClientState
 from smtpshell.proto.errors import LocalProtocolError
-from smtpshell.proto.events import Message, SendReply
-from smtpshell.proto.grammar import split_command
-from smtpshell.proto.policy import SandboxPolicy
+from smtpshell.proto.grammar import is_ascii_digits, split_command
 from smtpshell.proto.replies import Reply
-from smtpshell.session import idle_watch, meta
-from smtpshell.session.auth_flow import answer_password
+from smtpshell.proto.visible_text import visible_data
+from smtpshell.session import idle_watch, lmtp
 from smtpshell.session.history import HISTORY_FILE, HistoryFile
-from smtpshell.session.message import message_template, split_message_text
 from smtpshell.session.message_input import RECONNECT_ADVICE, data_line, finish_message
 from smtpshell.session.meta_table import META_PREFIX, lookup_meta
 from smtpshell.session.pipelining import group_length, send_group
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.redact import HIDDEN, history_line, redact_command
-from smtpshell.session.safety import forbidden_character, pointless_warning, refusal_text
-from smtpshell.session.target import Target
+from smtpshell.session.safety import (
+    forbidden_character,
+    is_loopback_peer,
+    long_line_warning,
+    plaintext_credentials_warning,
+    pointless_warning,
+    refusal_text,
+)
+from smtpshell.session.target import Target, target_preamble
+from smtpshell.session.vendor_commands import explain_reply_to
+from smtpshell.session.visible_records import visible_record
 
+# A script talking to a real server needs none of the sandbox (server, mail store, certificates, fault tables),
+# the meta commands, lessons or the message template: those modules are imported where they are first used.
 if TYPE_CHECKING:
+    from smtpshell.net.sandbox import SandboxThread
+    from smtpshell.net.server_log import LogEntry
+    from smtpshell.proto.events import Message
+    from smtpshell.proto.policy import SandboxPolicy
     from smtpshell.session.completion import Completion
     from smtpshell.session.mx_choice import MXChoice
 
@@ -66,13 +78,14 @@ class ShellEngine:
         # queue ids): the real clock and fresh ids, unless a test pins them.
         self.clock = clock
         self.new_id = new_id
-        self.policy = policy or SandboxPolicy()
+        self._policy = policy
         self.on_record = on_record
         self.data_dir = data_dir
         self.records: list[Record] = []
         self.state = ClientState()
         self.mode: Mode = "command"
         self.raw = False  # send lines exactly as typed: no safety checks, no dot-stuffing
+        self.deliberate = False  # a script: warnings are said but no line is held back (repl/script.py)
         self.explanations = True  # a flag front ends read: show the explanation under each reply
         self.quit_requested = False  # /quit was typed: the front end should end the session
         self.suggestion: str | None = None  # text a front end should put on the command line, unsent
@@ -93,12 +106,35 @@ class ShellEngine:
         self.auth_pending: tuple[str, str] | None = None  # /auth's mechanism and user, waiting for a password
         self._log_session: int | None = None  # the sandbox log's session number of this connection
         self._replies_read = 0
+        self.unsolicited_in_a_row = 0  # replies nobody asked for since the last one that answered a command
         self.mx_choice: MXChoice | None = None  # the last /connect --mx list, for /connect N
         self.nameserver: str | None = None  # IP[:PORT] of the DNS server --mx asks (None: the system's)
         self.startup_lines: list[str] = []  # run as if typed once the first connection is made (--replay)
         self.replay_depth = 0  # how many /replay scripts are running inside each other
+        # A front end that paces /replay itself, one step per key (session/demo_run.py); None: it runs at once.
+        self.demo_presenter: Callable[[Any], None] | None = None
+        # In a browser tab (smtpshell web): /save and /replay use only this folder, and saved files are handed to
+        # file_delivery (a download in the browser), so no tab reads or writes the server's other files.
+        self.file_root: Path | None = None
+        self.file_delivery: Callable[[Path], None] | None = None
+        # A channel beside SMTP that knows a class server's reasons and mailboxes (classroom/student_link.py);
+        # it is told of each reply read from a remote server, and is inert unless the greeting names a channel.
+        self.class_link: Any = None
 
     # ---- what front ends read ------------------------------------------------------------------------
+
+    @property
+    def policy(self) -> SandboxPolicy:
+        """The sandbox's rules; made on first use, since a session with a real server never needs them."""
+        if self._policy is None:
+            from smtpshell.proto.policy import SandboxPolicy
+
+            self._policy = SandboxPolicy()
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: SandboxPolicy) -> None:
+        self._policy = policy
 
     @property
     def prompt(self) -> str:
@@ -117,10 +153,14 @@ class ShellEngine:
         return None
 
     def mailbox(self) -> list[Message]:
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.mailbox())
         return self.sandbox.store.messages() if self.sandbox is not None else []
 
     def server_log(self, *, this_connection: bool = False) -> list[LogEntry]:
         """The sandbox's log: every session, or only this connection's when ``this_connection``."""
+        if self.class_link is not None and self.class_link.active and self.target.kind == "remote":
+            return list(self.class_link.server_log())
         if self.sandbox is None:
             return []
         entries = self.sandbox.log.entries()
@@ -129,6 +169,8 @@ class ShellEngine:
         return entries
 
     def message_template(self) -> str:
+        from smtpshell.session.message import message_template
+
         return message_template(self.state, now=self.clock(), new_id=self.new_id)
 
     def sandbox_addresses(self) -> list[tuple[str, str]]:
@@ -144,13 +186,15 @@ class ShellEngine:
         from smtpshell.session.completion import complete
 
         addresses = self.sandbox_addresses() if self.target.kind == "sandbox" else []
-        return complete(
+        found = complete(
             text_before_cursor,
             self.state,
             addresses=addresses,
             history=self.history.lines(),
-            lessons=meta.lesson_choices(self) if text_before_cursor.lstrip().startswith(META_PREFIX) else (),
+            lessons=_meta().lesson_choices(self) if text_before_cursor.lstrip().startswith(META_PREFIX) else (),
         )
+        # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
+        return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]
 
     def take_suggestion(self) -> str | None:
         suggestion, self.suggestion = self.suggestion, None
@@ -170,6 +214,8 @@ class ShellEngine:
         """Close the connection and stop the sandbox; the engine can start again afterwards."""
         async with self.lock:
             await self.disconnect("the shell closed the connection", quietly=True)
+            if self.class_link is not None:
+                await self.class_link.close()
             if self.sandbox is not None:
                 sandbox, self.sandbox = self.sandbox, None
                 await asyncio.to_thread(sandbox.stop)
@@ -178,11 +224,13 @@ class ShellEngine:
         """Open a new session with ``target`` (closing the current one); False when it failed (see the notices)."""
         await self.disconnect("the shell opened a new connection", quietly=self.connection is None)
         self.target = target
-        self.state = ClientState()
+        self.state = ClientState(lmtp=target.options.lmtp)
         self._reset_input()
         try:
             host, port, implicit = await self._endpoint(target)
-            self.connection = await ClientConnection.open(host, port, implicit_tls=implicit)
+            self.connection = await ClientConnection.open(
+                host, port, implicit_tls=implicit, preamble=target_preamble(target)
+            )
         except (ClientError, SandboxError, OSError) as error:  # OSError: the sandbox's certificate files
             self.connection_error(error, connecting=True)
             return False
@@ -211,7 +259,7 @@ class ShellEngine:
 
     async def _endpoint(self, target: Target) -> tuple[str, int, TLSSettings | None]:
         if target.kind == "remote":
-            settings = TLSSettings(verify=not target.insecure, cafile=target.cafile, server_hostname=target.host)
+            settings = target.options.tls_settings(target.host)
             return target.host, target.port, settings if target.tls == "implicit" else None
         sandbox = await self._sandbox_thread()
         if target.tls == "implicit":
@@ -243,6 +291,8 @@ class ShellEngine:
         if self.sandbox is not None and (self.sandbox.loop is None or self.sandbox.loop.is_closed()):
             self.sandbox = None  # stopped behind the engine's back: /sandbox starts a fresh one
         if self.sandbox is None:
+            from smtpshell.net.sandbox import SandboxThread
+
             thread = SandboxThread(
                 self.policy, tls_port=0, data_dir=self.data_dir, clock=self.clock, new_id=self.new_id
             )
@@ -257,11 +307,32 @@ class ShellEngine:
 
             cafile = str(sandbox_certificate(self.data_dir).certificate)
             return TLSSettings(verify=True, cafile=cafile, server_hostname=SANDBOX_TLS_NAME)
-        return TLSSettings(verify=not self.target.insecure, cafile=self.target.cafile, server_hostname=self.target.host)
+        return self.target.options.tls_settings(self.target.host)
+
+    def reconnect_advice(self, error: ClientError | None = None) -> str:
+        """How to go on after the connection is lost: a real server is connected to again before the sandbox."""
+        if self.target.kind == "remote":
+            from smtpshell.net.tls_info import reconnect_words  # after a failed certificate, what to add
+
+            words = reconnect_words(error.kind) if error is not None else ""
+            again = f"/connect {self.target.describe()}{words}"
+            return f"Type {again} to connect again, or /sandbox for the built-in server."
+        return RECONNECT_ADVICE
+
+    def helo_name(self) -> str:
+        """The name for the EHLO the shell sends by itself: --helo; else the sandbox's lesson name, or our address
+        for a real server (a made-up name there may be refused, or scored as spam)."""
+        if self.target.options.helo:
+            return self.target.options.helo
+        if self.target.kind == "remote" and self.connection is not None:
+            from smtpshell.net.addresses import address_literal
+
+            return address_literal(self.connection.local_address)
+        return CLIENT_NAME
 
     async def _auto_starttls(self) -> None:
         """--starttls: greet and upgrade at once, as a mail client does; the learner greets again over TLS."""
-        await self.send_command(f"EHLO {CLIENT_NAME}")
+        await self.send_command(f"{'LHLO' if self.state.lmtp else 'EHLO'} {self.helo_name()}")
         if not self.connected:
             return
         if not self.state.advertised("STARTTLS"):
@@ -277,10 +348,12 @@ class ShellEngine:
     # ---- records -------------------------------------------------------------------------------------
 
     def emit(self, record: Record) -> None:
+        record = visible_record(record)  # server text reaches no one with its control characters
         self.records.append(record)
         if self.on_record is not None:
             self.on_record(record)
-        meta.lesson_observe(self, record)  # after: what the lesson says about a record comes after it
+        if self.lesson_guide is not None:  # after: what the lesson says about a record comes after it
+            _meta().lesson_observe(self, record)
 
     def notice(self, level: Literal["info", "warning", "error"], text: str, detail: str = "") -> Notice:
         record = Notice(level, text, detail, time.time())
@@ -297,9 +370,13 @@ class ShellEngine:
     async def run_line(self, line: str) -> None:
         """submit() without taking the lock: for /replay, which runs inside a submit."""
         if "\n" in line and not self.raw and self.mode != "secret":
+            from smtpshell.session.message import split_message_text
+
             await self._run_block(split_message_text(line))
             return
         if self.mode == "secret":
+            from smtpshell.session.auth_flow import answer_password
+
             await answer_password(self, line)
         elif self.mode == "data" and not self._is_meta(line, in_data=True):
             await data_line(self, line)
@@ -342,6 +419,8 @@ class ShellEngine:
                     "Send DATA first; once the server answers 354, it reads the message.",
                 )
                 return
+            from smtpshell.session.message import split_message_text
+
             lines = split_message_text(text)
             if not self.raw:
                 for line in lines:
@@ -370,7 +449,7 @@ class ShellEngine:
         self.notice(
             "warning",
             "Interrupted: the shell closed the connection.",
-            "A reply arriving late would be taken for the answer to your next command. " + RECONNECT_ADVICE,
+            "A reply arriving late would be taken for the answer to your next command. " + self.reconnect_advice(),
         )
         self.emit(ConnectionChange("disconnected", self.target.describe(), "interrupted", at=time.time()))
 
@@ -403,28 +482,38 @@ class ShellEngine:
             return
         if self._is_meta(line):
             self._remember(line)
-            await meta.dispatch(self, line)
+            await _meta().dispatch(self, line)
             return
         auth_response = self.state.auth_mechanism is not None and self.connected
         self._remember(line, auth_response=auth_response)
         if not self.connected:
-            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            self.notice("error", "Not connected: nothing was sent.", self.reconnect_advice())
             return
         if not self.raw:
             what = forbidden_character(line)
             if what is not None:
                 self.notice("error", *refusal_text(what))
                 return
-            warning = None if auth_response or held == line else pointless_warning(line, self.state)
+            warning = None
+            if held != line:
+                loopback = self.connection is not None and is_loopback_peer(self.connection.peer_address)
+                warning = plaintext_credentials_warning(
+                    line, self.state, auth_response=auth_response, loopback=loopback, held=not self.deliberate
+                )
+            if warning is None and not (auth_response or held == line):
+                warning = long_line_warning(line, held=not self.deliberate)
+            if warning is None and not (auth_response or held == line):
+                warning = pointless_warning(line, self.state, held=not self.deliberate)
             if warning is not None:
-                self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
                 self.notice("warning", warning)
-                return
+                if not self.deliberate:
+                    self._held_line = self.suggestion = line  # back on the command line: Enter sends it anyway
+                    return
         if auth_response:
             await self.send_command(line, shown=HIDDEN, state_command=AUTH_RESPONSE, kind="auth")
             return
         bdat = split_command(line)
-        if bdat.verb == "BDAT" and bdat.argument.split()[:1] and bdat.argument.split()[0].isdigit():
+        if bdat.verb == "BDAT" and bdat.argument.split()[:1] and is_ascii_digits(bdat.argument.split()[0]):
             self.bdat_command = (line, int(bdat.argument.split()[0]))
             self.mode = "data"
             self.notice(
@@ -463,8 +552,10 @@ class ShellEngine:
     ) -> Exchange | None:
         connection = self.connection
         if connection is None or connection.closed:
-            self.notice("error", "Not connected: nothing was sent.", RECONNECT_ADVICE)
+            self.notice("error", "Not connected: nothing was sent.", self.reconnect_advice())
             return None
+        if not await idle_watch.record_unsolicited(self, connection):
+            return None  # the server said 421 (or sent garbage) before this line: it was not sent
         sent_at = time.time()
         try:
             await connection.send_line(line, raw=self.raw)
@@ -476,14 +567,52 @@ class ShellEngine:
             return None
         return await self.receive(state_command or line, shown or line, kind, sent_at)
 
-    async def receive(
+    async def receive_final(
         self, state_command: str, shown: str, kind: ExchangeKind, sent_at: float, payload_lines: tuple[str, ...] = ()
     ) -> Exchange | None:
-        """Read the reply to what was just sent, advance the state, record the exchange, act on the reply."""
+        """The reply to the end of a message: in LMTP one per accepted recipient, in RCPT order (RFC 2033 §4.2)."""
+        recipients = lmtp.recipients_answering(self.state, state_command)
+        if not recipients:
+            return await self.receive(state_command, shown, kind, sent_at, payload_lines)
+        if self.connection is not None:
+            self.connection.expect_more_replies(len(recipients) - 1)  # so they are not set aside as unasked
+        exchange: Exchange | None = None
+        for index, address in enumerate(recipients):
+            note = lmtp.recipient_note(address, index, len(recipients))
+            first = index == 0
+            exchange = await self.receive(
+                state_command if first else lmtp.MORE_REPLIES,
+                shown if first else lmtp.shown_for(address),
+                kind,
+                sent_at,
+                payload_lines if first else (),
+                note=note,
+            )
+            if exchange is None or not self.connected:
+                break
+        return exchange
+
+    async def receive(
+        self,
+        state_command: str,
+        shown: str,
+        kind: ExchangeKind,
+        sent_at: float,
+        payload_lines: tuple[str, ...] = (),
+        *,
+        note: str | None = None,
+    ) -> Exchange | None:
+        """Read the reply to what was just sent, advance the state, record the exchange, act on the reply.
+
+        ``note`` is added to the explanation (which LMTP recipient a reply is for)."""
         connection = self.connection
         assert connection is not None
         tls = connection.tls is not None
+        # What came before the reply answers nothing (recorded as unsolicited); a 421 there ends the session.
+        still_open = await idle_watch.record_unsolicited(self, connection)
         try:
+            if not still_open:
+                raise ConnectionDropped("The server closed the connection before it answered")
             reply = await connection.read_reply()
         except ClientError as error:
             self._record(
@@ -500,12 +629,23 @@ class ShellEngine:
                     payload_lines=payload_lines,
                 )
             )
-            self.connection_error(error)
+            if still_open:  # otherwise the disconnection is told already
+                self.connection_error(error)
             return None
         replied_at = time.time()
+        self.unsolicited_in_a_row = 0
         self.state.apply(state_command, reply)
+        if self.class_link is not None and self.target.kind == "remote":
+            await self.class_link.reply_read(connection.local_address, self._replies_read, reply)
         reason = self.server_reason(reply)
-        explanation = explain_reply(reply, state_command, self.state.copy(), reason)
+        real = self.target.kind == "remote"
+        explanation = explain_reply(reply, state_command, self.state.copy(), reason, real_server=real)
+        if note is not None:
+            explanation = lmtp.with_note(explanation, note)
+        vendor = explain_reply_to(state_command, reply.code, self.state)
+        if vendor is not None:
+            headline, meaning, step = vendor
+            explanation = replace(explanation, headline=headline, meaning=meaning, next_steps=[step])
         exchange = Exchange(
             self.next_index(),
             shown,
@@ -536,7 +676,7 @@ class ShellEngine:
             why = "after QUIT" if reply.code == 221 else f"with {reply.code}"
             await self.disconnect(f"the server closed the connection {why}")
             if reply.code != 221:
-                self.notice("warning", "The server closed the connection.", RECONNECT_ADVICE)
+                self.notice("warning", "The server closed the connection.", self.reconnect_advice())
             return
         if verb == "DATA" and reply.code == 354:
             self.mode = "data"
@@ -550,6 +690,7 @@ class ShellEngine:
         try:
             details = await connection.starttls(self.tls_settings())
         except (ClientError, OSError) as error:
+            self.state.tls = False  # the 220 said "go ahead", but the handshake failed: TLS never came on
             self.connection_error(error)
             return
         self.emit(
@@ -572,8 +713,14 @@ class ShellEngine:
 
     def server_reason(self, reply: Reply) -> str | None:
         """The sandbox's reason for ``reply``: its log's SendReply entries for this connection, in order."""
+        if self.class_link is not None and self.target.kind == "remote":
+            index, self._replies_read = self._replies_read, self._replies_read + 1
+            return self.class_link.reason(index, reply) if self.class_link.active else None
         if self.sandbox is None or self.target.kind != "sandbox" or self.connection is None:
             return None
+        from smtpshell.net.server_log import SessionOpened
+        from smtpshell.proto.events import SendReply
+
         index, self._replies_read = self._replies_read, self._replies_read + 1
         entries = self.sandbox.log.entries(peer=self.connection.local_address)
         if self._log_session is None:
@@ -591,7 +738,9 @@ class ShellEngine:
         self.forget_connection()
         if isinstance(error, ClientError):
             advice = error.advice + (f"\n{error.detail}" if error.detail else "")
-            self.notice("error", error.headline, advice if connecting else f"{advice}\n{RECONNECT_ADVICE}".strip())
+            self.notice(
+                "error", error.headline, advice if connecting else f"{advice}\n{self.reconnect_advice(error)}".strip()
+            )
         elif isinstance(error, SandboxError):
             self.notice("error", f"The sandbox could not start: {error}", "Try again, or /connect HOST.")
         else:
@@ -603,3 +752,10 @@ class ShellEngine:
             )
         if was_connected or connection is not None:
             self.emit(ConnectionChange("disconnected", self.target.describe(), "the connection failed", at=time.time()))
+
+
+def _meta() -> Any:
+    """smtpshell.session.meta, imported on first use: a script to a real server may never type a /command."""
+    from smtpshell.session import meta
+
+    return meta

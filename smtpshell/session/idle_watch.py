@@ -1,9 +1,13 @@
-"""A server that hangs up while the learner is idle: noticed at once, not at the next command.
+"""A server that speaks or hangs up while the learner is idle: noticed at once, not at the next command.
 
-Rule: while no command is under way, a task waits for the connection to end. When the server closes it (a 421
-after its idle timeout, a sandbox that stops, a plain close or reset), its last reply, if it sent one, becomes
-an exchange with its explanation; then the shell records the disconnection, explains it and says how to go on.
-While a command is under way the engine holds its lock and the command's own reading sees the end instead.
+Rule: while no command is under way, a task waits for the connection to end or for a reply nobody asked for.
+Such a reply is unsolicited: it is recorded as such (the first few; then they are only counted) and never taken
+for the answer to a later command; a 421 means the server is closing, so the shell closes too, even if the
+socket stays open (RFC 5321 §3.8). When the server closes the connection (a 421 after its idle timeout, a
+sandbox that stops, a plain close or reset), its last reply, if it sent one, becomes an exchange with its
+explanation; then the shell records the disconnection, explains it and says how to go on. A server that floods
+is cut off by the connection itself (client.py), and said so. While a command is under way the engine holds its
+lock and the command's own reading sees these instead.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
 
 IDLE_TIMEOUT_CODE = 421  # RFC 5321 §3.8: the reply a server sends before closing on its own
+UNSOLICITED_SHOWN = 5  # unsolicited replies recorded one by one before a command; the rest are counted
 
 
 def start_watching(engine: ShellEngine, connection: ClientConnection) -> asyncio.Task[None]:
@@ -28,23 +33,81 @@ def start_watching(engine: ShellEngine, connection: ClientConnection) -> asyncio
 
 
 async def _watch(engine: ShellEngine, connection: ClientConnection) -> None:
-    await connection.hung_up()
-    async with engine.lock:
-        if engine.connection is not connection:
-            return  # a command saw the end first, or the shell closed this connection itself
-        engine.watch_finished()
-        await _peer_hung_up(engine, connection)
+    while True:
+        await connection.unsolicited_or_end()
+        async with engine.lock:
+            if engine.connection is not connection:
+                return  # a command saw the end first, or the shell closed this connection itself
+            if connection.ended:
+                engine.watch_finished()
+                await _peer_hung_up(engine, connection)
+                return
+            if not await record_unsolicited(engine, connection):
+                return
 
 
-async def _peer_hung_up(engine: ShellEngine, connection: ClientConnection) -> None:
-    typed = len(engine.message_lines) if engine.mode == "data" and engine.bdat_command is None else 0
+async def record_unsolicited(engine: ShellEngine, connection: ClientConnection) -> bool:
+    """Record the replies that came when no command was outstanding; False when the connection is gone now
+    (a 421 among them, or garbage), True when the session goes on."""
+    try:
+        replies = connection.take_unsolicited()
+    except ClientError as error:  # not even a reply: BadReply
+        engine.connection_error(error)
+        return False
+    for reply in replies:
+        if reply.code == IDLE_TIMEOUT_CODE:  # closing, whether or not the socket is still open: close it too
+            await _peer_hung_up(engine, connection, said=reply)
+            return False
+        _unsolicited(engine, connection, reply)
+    if connection.unsolicited_dropped:
+        dropped, connection.unsolicited_dropped = connection.unsolicited_dropped, 0
+        engine.notice(
+            "warning",
+            f"The server had sent {dropped} octets of an unfinished reply nobody asked for; the shell threw them "
+            "away before sending the next command.",
+            "Otherwise they would have been read as the start of that command's reply.",
+        )
+    return True
+
+
+def _unsolicited(engine: ShellEngine, connection: ClientConnection, reply: Reply) -> None:
+    """One reply nobody asked for: recorded with its explanation, or only counted once there were many."""
+    engine.unsolicited_in_a_row += 1
+    count = engine.unsolicited_in_a_row
+    if count > UNSOLICITED_SHOWN and reply.code != IDLE_TIMEOUT_CODE:
+        if count == UNSOLICITED_SHOWN + 1:
+            engine.notice(
+                "warning",
+                "The server keeps sending replies nobody asked for; the shell records no more than "
+                f"{UNSOLICITED_SHOWN} in a row.",
+                "They answer no command, so none of them is taken for the answer to your next one. A server that "
+                "keeps this up is cut off.",
+            )
+        return
+    now = time.time()
+    state = engine.state
+    reason = engine.server_reason(reply)
+    explanation = explain_reply(reply, None, state.copy(), reason)
     tls = connection.tls is not None
+    engine.emit(
+        Exchange(engine.next_index(), UNPROMPTED, reply, explanation, state.copy(), tls, now, now, reason, "greeting")
+    )
+
+
+async def _peer_hung_up(engine: ShellEngine, connection: ClientConnection, said: Reply | None = None) -> None:
+    """The server hung up, or ``said`` 421 (it is closing) while the socket may still be open."""
+    if connection.overflow:  # the connection cut a flooding server off: say so, and read none of it
+        engine.connection_error(connection.flood_error())
+        return
+    typed = len(engine.message_lines) if engine.mode == "data" and engine.bdat_command is None else 0
     state = engine.state
     state.connected = False
     state.closed = True
-    last: Reply | None = None
+    last: Reply | None = said
     problem: ClientError | None = None
-    while True:  # what arrived before the close: usually nothing, or one 421
+    if said is not None:
+        _unsolicited(engine, connection, said)
+    while connection.ended:  # what arrived before the close: usually nothing, or one 421
         try:
             reply = await connection.read_reply()
         except ConnectionDropped as error:
@@ -54,14 +117,7 @@ async def _peer_hung_up(engine: ShellEngine, connection: ClientConnection) -> No
             problem = error
             break
         last = reply
-        now = time.time()
-        reason = engine.server_reason(reply)
-        explanation = explain_reply(reply, None, state.copy(), reason)
-        engine.emit(
-            Exchange(
-                engine.next_index(), UNPROMPTED, reply, explanation, state.copy(), tls, now, now, reason, "greeting"
-            )
-        )
+        _unsolicited(engine, connection, reply)
     reset = connection.reset_by_peer
     engine.forget_connection()
     how = "reset the connection" if reset else "closed the connection"

@@ -56,6 +56,7 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         else:
             finished = engine.lessons.finished
             engine.lessons = engine.lesson_guide = None
+            await _on_class_server(engine, [])
             if engine.policy_before_lesson is not None:
                 _apply_policy(engine.policy, engine.policy_before_lesson)
                 engine.policy_before_lesson = None
@@ -86,11 +87,32 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         engine.policy_before_lesson = copy.deepcopy(engine.policy)
     _apply_policy(engine.policy, guide.policy())
     engine.lesson_guide, engine.lessons = guide, guide.runner
-    await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
+    if await _on_class_server(engine, guide.policy().faults.rules):
+        await engine.connect(engine.target)  # a fresh session on the class server, its faults for us alone
+    else:
+        await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
     # Said after the new greeting, so that the first step is the last thing on the screen.
     resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
     _lesson_notice(engine, f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
     _announce_step(engine, guide.runner)
+
+
+async def _on_class_server(engine: ShellEngine, rules: list[Any]) -> bool:
+    """On a class server (its channel found), the lesson runs there with its faults for this student alone."""
+    link = engine.class_link
+    if link is None or engine.target.kind != "remote" or not link.active:
+        return False
+    problem = await link.set_lesson_faults(rules)
+    if problem is not None:
+        engine.notice("warning", "The lesson runs on the class server without its faults.", problem)
+    return True
+
+
+def _tell_class(engine: ShellEngine, guide: Any, done: bool) -> None:
+    link = engine.class_link
+    if link is not None and engine.target.kind == "remote":
+        runner = guide.runner
+        link.lesson_progress(guide.lesson.id, runner.step_index, len(guide.lesson.steps), done)  # steps done
 
 
 def _apply_policy(policy: SandboxPolicy, fresh: SandboxPolicy) -> None:
@@ -132,8 +154,11 @@ def observe(engine: ShellEngine, record: Record) -> None:
             if isinstance(event, lessons.StepPassed):
                 _lesson_notice(engine, f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
                 _announce_step(engine, guide.runner)
+                _tell_class(engine, guide, done=guide.finished)
             elif isinstance(event, lessons.MistakeSpotted):
                 engine.notice("info", "Notice what just happened:", event.note.strip())
+            elif isinstance(event, lessons.StepMissed):
+                engine.notice("info", event.reason)
             elif isinstance(event, lessons.LessonFinished):
                 _lesson_notice(engine, f"Lesson finished: {guide.lesson.title}", lessons.render_summary(event.summary))
     except OSError:
@@ -159,23 +184,60 @@ def visible_controls(text: str) -> str:
     return text.replace("\r", "<CR>").replace("\n", "<LF>").replace("\x00", "<NUL>")
 
 
+def _shell_command_done(engine: ShellEngine, command: str) -> bool | None:
+    """Whether a shell command a solution types (/raw on) is already in effect; None when the shell cannot tell."""
+    words = command.lower().split()
+    if words == ["/sandbox", "--tls"]:  # implicit TLS: connected to the sandbox's TLS port
+        return engine.connected and engine.target.kind == "sandbox" and engine.target.tls == "implicit"
+    if len(words) == 2 and words[0] in ("/raw", "/explanations") and words[1] in ("on", "off"):
+        value = engine.raw if words[0] == "/raw" else engine.explanations
+        return value == (words[1] == "on")
+    return None
+
+
 def show_me(engine: ShellEngine) -> None:
+    """/showme: the next reference input, put on the command line exactly as the notice says."""
     runner = engine.lessons
     if runner is None:
         engine.notice("info", UNAVAILABLE if _package() is None else "No lesson is running: /lesson starts one.")
         return
-    shown = runner.show_me(engine.mode)
+    shown = runner.show_me(engine.mode, engine.state)
     if shown is None:
         engine.notice("info", "This step has no answer to show.")
         return
-    first = f"First type {', '.join(shown.shell_commands)}. " if shown.shell_commands else ""
+    counted = f"Answer {shown.number} of {shown.total}:"
+    pending = [c for c in shown.shell_commands if _shell_command_done(engine, c) is not True]
+    if pending and engine.mode == "command" and _shell_command_done(engine, pending[0]) is False:
+        # The step needs a shell setting first: that is what goes on the line; /showme again gives the next input.
+        engine.suggestion = pending[0]
+        engine.notice(
+            "info",
+            f"{counted} first {pending[0]} — it is on the command line, unsent. Then /showme again.",
+            pending[0],
+        )
+        return
+    first = f"First type {', '.join(pending)}. " if pending else ""
+    if engine.mode == "data" and engine.bdat_command is None and shown.kind not in ("message", "chunk"):
+        # Inside a message every line is message text: a command put here would be sent as part of it.
+        engine.suggestion = "."
+        engine.notice(
+            "info",
+            f"{counted} you are inside a message: '.' is on the command line, unsent. It ends the message "
+            "(the server delivers it if it accepts it); then /showme again.",
+            f"Next, outside the message: {shown.text}",
+        )
+        return
+    if shown.reason:
+        engine.suggestion = shown.text
+        engine.notice("info", f"{counted} {shown.reason} It is on the command line, unsent.", shown.text)
+        return
     if shown.kind == "message" and engine.mode == "data" and shown.text and "\n" not in shown.text:
         # A one-line message fits on the command line, where it is typed as a line of the message; that is the
         # only way to type one holding a lone CR (lesson 14), which no key produces.
         engine.suggestion = shown.text
         engine.notice(
             "info",
-            f"Answer {shown.number} of {shown.total}: {first}the message's line is on the command line, unsent. "
+            f"{counted} {first}the message's line is on the command line, unsent. "
             "Press Enter, then type . to end the message.",
             visible_controls(shown.text),
         )
@@ -183,9 +245,8 @@ def show_me(engine: ShellEngine) -> None:
     if shown.kind == "message":
         # A message does not fit on the command line: it is shown, to be typed (or pasted) after DATA's 354.
         lines = "\n".join(shown.lines or (*shown.text.split("\n"), "."))
-        engine.notice("info", f"Answer {shown.number} of {shown.total}: {first}type this message after the 354.", lines)
+        engine.notice("info", f"{counted} {first}type this message after the 354.", lines)
         return
     engine.suggestion = shown.text
-    engine.notice(
-        "info", f"Answer {shown.number} of {shown.total}: {first}it is on the command line, unsent.", shown.text
-    )
+    what = "the group is" if shown.kind == "pipeline" else "it is"
+    engine.notice("info", f"{counted} {first}{what} on the command line, unsent.", shown.text)

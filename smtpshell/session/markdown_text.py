@@ -24,7 +24,7 @@ _INLINE = re.compile(
 )
 _KINDS: tuple[SpanKind, ...] = ("bold", "code", "link", "em")
 WRAPPED = 60  # lesson files wrap near 100 columns: a line ending before this one was ended on purpose
-_ITEM = re.compile(r"(?P<mark>[*-]|\d+[.)]) ")
+_ITEM = re.compile(r"(?P<mark>[*-]|[0-9]+[.)]) ")
 _OWN_LINE = ("C:", "S:", ">", "|")  # transcript lines, quotes and table rows never join another line
 
 

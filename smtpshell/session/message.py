@@ -6,7 +6,6 @@ The template fills both from the same addresses so a learner's first message is 
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Callable
 
 from smtpshell.proto.client_state import ClientState
@@ -24,6 +23,8 @@ def message_headers(
     ``now`` and ``new_id`` pin the Date and the Message-ID's left part (tests); by default they are the time and
     a fresh unique id.
     """
+    import email.utils  # here: the module is needed for the template only, and costs milliseconds to import
+
     sender = state.sender or "you@example.com"
     recipients = state.recipients or ["someone@example.com"]
     domain = sender.rpartition("@")[2] or (state.helo if state.helo and state.helo != "?" else "smtpshell.invalid")

@@ -43,6 +43,24 @@ async def data_line(engine: ShellEngine, line: str) -> None:
             )
             return
     engine.message_lines.extend(lines)
+    if line.strip().upper() in _BARE_COMMANDS:
+        # A learner who forgot the "." often types the next command here; the server will read it as text.
+        engine.notice(
+            "info",
+            f"{line.strip()} is a line of the message: the server reads text until a line holding only '.'.",
+        )
+    elif line.startswith(".."):
+        shown = line if len(line) <= 30 else line[:30] + "…"
+        engine.notice(
+            "info",
+            f"This line goes out as '.{shown}' and arrives as '{shown}': the shell adds a dot to every line "
+            "that starts with one (dot-stuffing, RFC 5321 §4.5.2), and the server removes one.",
+            "To send a line that arrives with one dot, type it with one dot.",
+        )
+
+
+# Commands that take no argument: typed alone inside a message, they are almost always meant as commands.
+_BARE_COMMANDS = {"QUIT", "RSET", "DATA", "NOOP"}
 
 
 async def finish_message(engine: ShellEngine) -> None:
@@ -50,7 +68,7 @@ async def finish_message(engine: ShellEngine) -> None:
     engine.mode = "command"
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: the message was not sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: the message was not sent.", engine.reconnect_advice())
         return
     payload = data_payload(lines, raw=engine.raw)
     shown, doubled = (lines, 0) if engine.raw else stuffed_lines(lines)
@@ -64,9 +82,9 @@ async def finish_message(engine: ShellEngine) -> None:
     )
     engine.notice(
         "info",
-        f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, {len(payload)} octets) "
-        "and ended it with <CRLF>.<CRLF>.",
-        detail,
+        f"The shell sent the message ({len(lines)} line{'s' if len(lines) != 1 else ''}, "
+        f"{message_size(lines, engine.raw)} octets) and ended it with <CRLF>.<CRLF>.",
+        detail + " Octets as the server counts them: each line with its CR LF, not the final '.' (RFC 1870 §5).",
     )
     sent_at = time.time()
     try:
@@ -74,7 +92,14 @@ async def finish_message(engine: ShellEngine) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
+    await engine.receive_final(DATA_END, DATA_END, "data", sent_at, payload_lines=tuple(shown))
+
+
+def message_size(lines: list[str], raw: bool) -> int:
+    """The message's size as a server counts it (RFC 1870 §5): lines with CR LF, unstuffed, without "." CR LF."""
+    size = sum(len(line.encode("utf-8", "surrogateescape")) + 2 for line in lines)
+    # In raw mode nothing was stuffed, so the server takes the first dot of a line that has one away.
+    return size - (sum(1 for line in lines if line.startswith(".")) if raw else 0)
 
 
 async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
@@ -94,7 +119,7 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
         return
     connection = engine.connection
     if connection is None or connection.closed:
-        engine.notice("error", "The connection is gone: nothing was sent.", RECONNECT_ADVICE)
+        engine.notice("error", "The connection is gone: nothing was sent.", engine.reconnect_advice())
         return
     sent_at = time.time()
     try:
@@ -102,4 +127,4 @@ async def bdat_chunk(engine: ShellEngine, chunk: str) -> None:
     except ClientError as error:
         engine.connection_error(error)
         return
-    await engine.receive(command, command, "data", sent_at, payload_lines=(chunk,))
+    await engine.receive_final(command, command, "data", sent_at, payload_lines=(chunk,))

@@ -17,10 +17,14 @@ from smtpshell.net.client_errors import ClientError
 from smtpshell.proto.commands import AUTH_MECHANISMS, lookup
 from smtpshell.proto.events import CommandReceived, SendReply
 from smtpshell.proto.faults import PRESETS, FaultError, preset_rule
-from smtpshell.session import lesson_link, mx_choice, state_text
+from smtpshell.proto.grammar import is_ascii_digits
+from smtpshell.session import lab_commands, lesson_link, mx_choice, state_text
+from smtpshell.session.demo_run import DemoRun, DemoSettings, run_all
+from smtpshell.session.envelope_text import envelope_commands
+from smtpshell.session.message_preview import left_out_note, message_preview
 from smtpshell.session.meta_table import META_COMMANDS, META_PREFIX, MetaCommand, lookup_meta
 from smtpshell.session.records import Notice, Record
-from smtpshell.session.replay import ScriptError, comment_text, read_script
+from smtpshell.session.replay import ScriptError, read_demo
 from smtpshell.session.target import (
     ConnectRequest,
     Target,
@@ -30,7 +34,6 @@ from smtpshell.session.target import (
     parse_connect_request,
 )
 from smtpshell.session.text_table import escape_cell
-from smtpshell.session.transcript import save_transcript
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -194,7 +197,7 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
         return
     mechanism = args[0].upper()
     if not engine.connected:
-        engine.notice("error", "Not connected.", "Connect first: /sandbox or /connect HOST.")
+        engine.notice("error", "Not connected.", engine.reconnect_advice())
         return
     if engine.state.helo is None:
         engine.notice("warning", "Send EHLO first: the server lists its AUTH mechanisms in the EHLO reply.")
@@ -234,6 +237,8 @@ async def _auth(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _message(engine: ShellEngine, args: list[str]) -> None:
+    if await lab_commands.message_command(engine, args):
+        return
     template = engine.message_template()
     if engine.mode == "data":
         lines = template.split("\n")
@@ -252,12 +257,15 @@ async def _message(engine: ShellEngine, args: list[str]) -> None:
 
 
 async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
-    if engine.sandbox is None:
+    if engine.class_link is not None:
+        await engine.class_link.refresh()  # a class server's mailbox is read over its channel
+    linked = engine.class_link is not None and engine.class_link.active
+    if engine.sandbox is None and not linked:
         engine.notice("info", "The mailbox belongs to the sandbox, which is not running.", "Type /sandbox.")
         return
     messages = engine.mailbox()
     if args:
-        if not args[0].isdigit() or not 1 <= int(args[0]) <= len(messages):
+        if not is_ascii_digits(args[0]) or not 1 <= int(args[0]) <= len(messages):
             _usage(
                 engine,
                 "mailbox",
@@ -265,12 +273,14 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
             )
             return
         message = messages[int(args[0]) - 1]
-        content = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
+        if len(args) > 1:
+            _save_message(engine, args[0], message.content, Path(" ".join(args[1:])).expanduser())
+            return
+        content, left = message_preview(message.content)  # a 10 MiB message must not freeze the front end
+        content += f"\n{left_out_note(left)}; /mailbox {args[0]} FILE saves it whole" if left else ""
         envelope = message.envelope
-        head = (
-            f"MAIL FROM:<{envelope.sender}>, RCPT TO: {', '.join(f'<{r}>' for r in envelope.recipients)}; "
-            f"{message.protocol} from {message.helo} ({message.peer})"
-        )
+        head = f"{', '.join(envelope_commands(envelope))}; {message.protocol} from {message.helo} ({message.peer})"
+        content += lab_commands.results_explained(message.content)
         engine.notice("info", f"Message {args[0]}, queue id {message.queue_id}: {head}", content)
         return
     if not messages:
@@ -288,16 +298,29 @@ async def _mailbox(engine: ShellEngine, args: list[str]) -> None:
     engine.notice("info", f"The sandbox holds {len(messages)} message(s); /mailbox N shows one:", "\n".join(rows))
 
 
+def _save_message(engine: ShellEngine, number: str, content: bytes, path: Path) -> None:
+    """The whole message, octet for octet as the sandbox stored it (CRLF line ends), as an .eml file."""
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        engine.notice("error", f"Could not save message {number} to {path}: {error.strerror or error}.")
+        return
+    engine.notice("info", f"Saved message {number} ({len(content):,} octets) to {path}.")
+
+
 def _subject(content: bytes) -> str:
     for raw in content.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
         if raw.lower().startswith(b"subject:"):
-            return raw[8:].decode("utf-8", "replace").strip()
+            subject = raw[8:].decode("utf-8", "replace").strip()
+            return subject if len(subject) <= 80 else subject[:79] + "…"
     return "(no subject)"
 
 
 async def _server(engine: ShellEngine, args: list[str]) -> None:
+    if engine.class_link is not None:
+        await engine.class_link.refresh()
     entries = engine.server_log(this_connection=True)
-    if engine.sandbox is None or not entries:
+    if not entries:
         engine.notice("info", "No sandbox session to show.", "The server's side is only known for the sandbox.")
         return
     rows = []
@@ -348,43 +371,95 @@ async def _faults(engine: ShellEngine, args: list[str]) -> None:
 # ---- files -------------------------------------------------------------------------------------------------
 
 
+def _file_path(engine: ShellEngine, name: str) -> Path | None:
+    """Where a file name points: anywhere for a shell of one's own; in a browser tab, only its own folder."""
+    if engine.file_root is None:
+        return Path(name).expanduser()
+    if not name or "/" in name or "\\" in name or name.startswith((".", "~")):
+        engine.notice(
+            "error",
+            f"Not here: {name}",
+            "In the browser, this shell keeps its files in a folder of its own: give a plain file name, such as "
+            "lesson.html (/save hands the file to your browser as a download).",
+        )
+        return None
+    return engine.file_root / name
+
+
 async def _save(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "save", "Give one file name (.md for Markdown with the explanations).")
+    from smtpshell.session.handout_records import FORMAT_NAMES, SAVED_PREFIX, save_format, save_records
+
+    brief = "--brief" in args
+    names = [a for a in args if a != "--brief"]
+    if len(names) != 1 or names[0].startswith("--"):
+        _usage(engine, "save", "Give one file name: .html for a handout page, .md for Markdown, else plain text.")
         return
-    path = Path(args[0]).expanduser()
+    path = _file_path(engine, names[0])
+    if path is None:
+        return
     try:
-        count = save_transcript(engine.records, path, engine.target.describe())
+        count = save_records(engine.records, path, engine.target.describe(), brief=brief)
     except OSError as error:
         engine.notice("error", f"Could not save to {path}: {error.strerror or error}.")
         return
-    kind = "annotated Markdown" if path.suffix.lower() in (".md", ".markdown") else "plain text"
-    engine.notice("info", f"Saved {count} exchange(s) to {path} ({kind}, credentials redacted).")
+    kind = FORMAT_NAMES[save_format(path)]
+    short = ", one line per explanation" if brief and save_format(path) != "plain" else ""
+    shown = path.name if engine.file_root is not None else path
+    engine.notice("info", f"{SAVED_PREFIX}{count} exchange(s) to {shown} ({kind}{short}, credentials redacted).")
+    if engine.file_delivery is not None:
+        engine.file_delivery(path)
+
+
+def parse_replay_args(args: list[str]) -> tuple[str, DemoSettings]:
+    """/replay [--auto SECONDS] [--typing] FILE (and `smtpshell demo`'s same options); ValueError says what is wrong."""
+    auto: float | None = None
+    typing = False
+    names: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == "--typing":
+            typing = True
+        elif word == "--auto" or word.startswith("--auto="):
+            value = word.partition("=")[2] or next(words, "")
+            try:
+                auto = float(value)
+            except ValueError:
+                raise ValueError(f"--auto wants a number of seconds between lines, not {value!r}") from None
+            if not 0.1 <= auto <= 600:
+                raise ValueError("--auto wants between 0.1 and 600 seconds between lines")
+        elif word.startswith("--"):
+            raise ValueError(f"/replay takes no {word}")
+        else:
+            names.append(word)
+    if len(names) != 1:
+        raise ValueError("Give one demo script (or a transcript saved with /save).")
+    return names[0], DemoSettings(auto, typing)
 
 
 async def _replay(engine: ShellEngine, args: list[str]) -> None:
-    if len(args) != 1:
-        _usage(engine, "replay", "Give one script file.")
+    try:
+        name, settings = parse_replay_args(args)
+    except ValueError as error:
+        _usage(engine, "replay", str(error))
         return
     if engine.replay_depth >= MAX_REPLAY_DEPTH:
         engine.notice("error", f"Not replayed: scripts may call each other only {MAX_REPLAY_DEPTH} deep.")
         return
+    path = _file_path(engine, name)
+    if path is None:
+        return
     try:
-        lines = read_script(Path(args[0]).expanduser())
+        steps = read_demo(path)
     except ScriptError as error:
         engine.notice("error", str(error))
         return
+    run = DemoRun(steps, name, settings)
+    if engine.demo_presenter is not None and engine.replay_depth == 0:
+        engine.demo_presenter(run)  # the front end steps through it, a key per line
+        return
     engine.replay_depth += 1
     try:
-        for line in lines:
-            if engine.quit_requested:
-                break
-            comment = comment_text(line) if engine.mode == "command" else None
-            if comment is not None:
-                if comment:
-                    engine.notice("info", comment)
-                continue
-            await engine.run_line(line)
+        await run_all(engine, run)
     finally:
         engine.replay_depth -= 1
 
@@ -460,6 +535,7 @@ HANDLERS: dict[str, Handler] = {
     "explain": _explain,
     "auth": _auth,
     "message": _message,
+    "dns": lab_commands.dns_command,
     "mailbox": _mailbox,
     "server": _server,
     "state": _state,

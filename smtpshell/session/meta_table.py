@@ -27,7 +27,8 @@ META_COMMANDS: dict[str, MetaCommand] = {
     for m in (
         MetaCommand(
             "connect",
-            "/connect HOST[:PORT] [--starttls|--tls] [--insecure] [--cafile FILE] [--mx DOMAIN]",
+            "/connect HOST[:PORT] [--starttls|--tls] [--insecure|--cafile FILE] [--tls-version 1.2|1.3] [--sni NAME] "
+            "[--verify-name NAME] [--helo NAME] [--lmtp] [--proxy-protocol v1|v2] [--mx DOMAIN]",
             "talk to a real SMTP server instead of the sandbox; /connect --mx DOMAIN lists a domain's mail "
             "servers, then /connect N picks one",
             "host",
@@ -45,15 +46,39 @@ META_COMMANDS: dict[str, MetaCommand] = {
             "log in step by step; asks for the password without echo and shows each base64 line",
             "mechanism",
         ),
-        MetaCommand("message", "/message", "start a message for DATA with From, To, Subject, Date, Message-ID"),
-        MetaCommand("mailbox", "/mailbox [N]", "show the messages the sandbox captured (or message N)", "number"),
+        MetaCommand(
+            "message",
+            "/message [--dkim DOMAIN [--tamper] [--arc SEALER]]",
+            "start a message for DATA with From, To, Subject, Date, Message-ID; --dkim signs it with a lab key",
+        ),
+        MetaCommand(
+            "dns",
+            '/dns [on|off] | /dns set NAME TYPE "VALUE" | /dns del NAME [TYPE]',
+            "the sandbox's DNS zone for the authentication lab (SPF, DKIM, DMARC): show, edit, switch on or off",
+        ),
+        MetaCommand(
+            "mailbox",
+            "/mailbox [N [FILE]]",
+            "show the messages the sandbox captured (or message N; with FILE, save it whole)",
+            "number",
+        ),
         MetaCommand("server", "/server", "show the sandbox's side: each reply and the rule that produced it"),
         MetaCommand("state", "/state", "show the session as the client sees it"),
         MetaCommand("tls", "/tls", "show the TLS version, cipher and certificate of this connection"),
         MetaCommand(
-            "save", "/save FILE", "save the transcript (credentials redacted); .md adds the explanations", "path"
+            "save",
+            "/save [--brief] FILE",
+            "save the transcript (credentials redacted); .html makes a handout page, .md Markdown, both with the "
+            "explanations (--brief: one line each)",
+            "path",
         ),
-        MetaCommand("replay", "/replay FILE", "run a demo script: each line as if typed", "path"),
+        MetaCommand(
+            "replay",
+            "/replay [--auto SECONDS] [--typing] FILE",
+            "run a demo script (or a saved transcript's commands) step by step: Enter sends the next line, "
+            "Esc ends; # lines are notes, # pause and # explain directives",
+            "path",
+        ),
         MetaCommand("raw", "/raw on|off", "send lines exactly as typed, without the shell's safety checks", "on-off"),
         MetaCommand("explanations", "/explanations on|off", "show or hide the explanation under each reply", "on-off"),
         MetaCommand(

@@ -12,8 +12,9 @@ from smtpshell.explain.model import Explanation
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.replies import Reply
 
-# The command of an exchange the client did not prompt: a last reply (a 421, say) from a server hanging up while
-# the learner was idle. Such an exchange has kind "greeting", like the banner, the other reply nobody asked for.
+# The command of an exchange the client did not prompt: an unsolicited reply, one that came when no command was
+# outstanding (a last 421 from a server hanging up while the learner was idle, or a misbehaving server's extras).
+# Such an exchange has kind "greeting", like the banner, the other reply nobody asked for.
 UNPROMPTED = "<unprompted>"
 
 

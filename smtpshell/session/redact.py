@@ -9,18 +9,24 @@ from smtpshell.proto.grammar import split_command
 HIDDEN = "[credentials hidden]"
 
 
+def auth_arguments(line: str) -> list[str] | None:
+    """The words after AUTH, or None when ``line`` is not an AUTH command. Split on any white space, as servers
+    such as Postfix read a command: a tab after AUTH must not slip credentials past the guard or into a record."""
+    words = line.split()
+    return words[1:] if words and words[0].upper() == "AUTH" else None
+
+
 def is_auth_line(line: str) -> bool:
-    return split_command(line).verb == "AUTH"
+    return auth_arguments(line) is not None
 
 
 def redact_command(line: str, *, auth_response: bool = False) -> str:
     """The line as records show it: ``AUTH PLAIN [credentials hidden]``; an AUTH response becomes HIDDEN."""
     if auth_response:
         return HIDDEN
-    parsed = split_command(line)
-    if parsed.verb != "AUTH":
+    words = auth_arguments(line)
+    if words is None:
         return line
-    words = parsed.argument.split()
     if len(words) <= 1:
         return line.strip()
     return f"AUTH {words[0]} {HIDDEN}"
@@ -34,10 +40,9 @@ def history_line(line: str, *, auth_response: bool = False) -> str | None:
     """
     if auth_response or not line.strip():
         return None
-    parsed = split_command(line)
-    if parsed.verb == "AUTH":
-        words = parsed.argument.split()
+    words = auth_arguments(line)
+    if words is not None:
         return f"AUTH {words[0]}" if words else "AUTH"
-    if parsed.verb == "/AUTH":  # the helper takes no password on its line; anything past USER is dropped
+    if split_command(line).verb == "/AUTH":  # the helper takes no password on its line; anything past USER is dropped
         return " ".join(line.split()[:3])
     return line

@@ -2,16 +2,20 @@
 
 Rule: a line with a bare CR, LF or NUL is never sent (it could smuggle a second command or a second message);
 a command the session state makes pointless is held back once with a warning, and sent if typed again at once,
-because the server's 503 teaches as much as the warning does.
+because the server's 503 teaches as much as the warning does. A typed line that carries credentials readable
+(AUTH PLAIN's or LOGIN's base64) on an unencrypted connection to anything but loopback is held back the same
+way, as /auth refuses to send a password there. A script is deliberate: it gets the warning, and the line goes.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from smtpshell.proto.client_state import ClientState
 from smtpshell.proto.grammar import split_command
+from smtpshell.session.redact import auth_arguments
 
 _FORBIDDEN = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL character"}
 
@@ -86,15 +90,79 @@ POINTLESS_RULES: tuple[PointlessRule, ...] = (
 )
 
 
-def pointless_warning(line: str, state: ClientState) -> str | None:
-    """A warning when the state makes ``line`` pointless, else None. Only the first matching rule speaks."""
+HELD = "Not sent; send the same line again (it is back on the command line) to send it anyway."
+SENT_ANYWAY = "Sent anyway: a script is deliberate, so its lines go out as written."
+
+
+def pointless_warning(line: str, state: ClientState, *, held: bool = True) -> str | None:
+    """A warning when the state makes ``line`` pointless, else None. Only the first matching rule speaks.
+
+    ``held``: the line is held back (typed by hand); otherwise it is sent anyway (a script), and the warning says so.
+    """
     if not state.connected or state.closed or state.in_data or state.auth_mechanism:
         return None
     verb = split_command(line).verb
     for rule in POINTLESS_RULES:
         if verb in rule.verbs and rule.applies(state):
-            return (
-                f"{rule.warning} The server would most likely answer {rule.reply}. "
-                "Not sent; send the same line again (it is back on the command line) to send it anyway."
-            )
+            outcome = HELD if held else SENT_ANYWAY
+            return f"{rule.warning} The server would most likely answer {rule.reply}. {outcome}"
     return None
+
+
+COMMAND_LINE_LIMIT = 512  # RFC 5321 §4.5.3.1.4: a command line, verb to CRLF, in octets
+
+
+def long_line_warning(line: str, *, held: bool = True) -> str | None:
+    """A warning for a command line over 512 octets (with its CRLF), which many servers refuse or cut.
+
+    AUTH is left alone: RFC 4954 §4 allows its lines up to 12288 octets, for long initial responses.
+    """
+    size = len(line.encode("utf-8", "surrogateescape")) + 2
+    if size <= COMMAND_LINE_LIMIT or split_command(line).verb == "AUTH":
+        return None
+    return (
+        f"This command line is {size} octets with its CRLF; RFC 5321 §4.5.3.1.4 limits a command line to "
+        f"{COMMAND_LINE_LIMIT}, and many servers answer 500 5.5.2 (line too long) or cut it. "
+        + (
+            "Not sent; send the same line again (it is back on the command line) to send it anyway."
+            if held
+            else SENT_ANYWAY
+        )
+    )
+
+
+# Mechanisms whose lines carry the secret itself, base64 being no protection (RFC 4954 §4, RFC 4616 §6); CRAM-MD5
+# and the other challenge-response ones send a digest instead.
+SECRET_IN_THE_CLEAR = frozenset(("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"))
+
+
+def is_loopback_peer(address: str) -> bool:
+    """Whether a peer address ("127.0.0.1:25", "[::1]:25") is this machine; anything unreadable is not."""
+    host = address.rpartition(":")[0].strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def carries_credentials(line: str, state: ClientState, *, auth_response: bool) -> bool:
+    """Whether ``line`` would put a user name, password or token on the wire readable by anyone who decodes it."""
+    if auth_response:  # an answer to a 334: the mechanism under way decides
+        return (state.auth_mechanism or "").upper() in SECRET_IN_THE_CLEAR and line.strip() != "*"
+    words = auth_arguments(line)
+    # AUTH mechanism initial-response (RFC 4954 §4): "=" stands for an empty one.
+    return words is not None and len(words) >= 2 and words[0].upper() in SECRET_IN_THE_CLEAR and words[1] != "="
+
+
+def plaintext_credentials_warning(
+    line: str, state: ClientState, *, auth_response: bool, loopback: bool, held: bool = True
+) -> str | None:
+    """A warning when ``line`` would send credentials readable over this connection, else None."""
+    if state.tls or loopback or not carries_credentials(line, state, auth_response=auth_response):
+        return None
+    what = "This line carries your credentials" if auth_response else "This AUTH line carries your credentials"
+    return (
+        f"{what} as base64, which anyone on the path decodes: the connection is not encrypted and the server is "
+        "not on this machine. Send STARTTLS first (then EHLO again), as /auth insists. "
+        + ("Not sent; send the same line again to send it anyway." if held else SENT_ANYWAY)
+    )

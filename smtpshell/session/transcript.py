@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from smtpshell.explain.model import Explanation
 from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
-from smtpshell.session.records import UNPROMPTED, ConnectionChange, Exchange, Notice, Record
+from smtpshell.proto.visible_text import visible
+from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.text_table import is_table_row, table_cells, table_lines
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
@@ -46,7 +46,8 @@ def exchange_lines(exchange: Exchange, *, client: bool = True) -> list[Line]:
         lines.append(Line("error", "   (no reply: the connection ended)"))
     else:
         lines += [Line("server", SERVER + wire) for wire in exchange.reply.wire_lines()]
-    return lines
+    # A line typed in raw mode may hold a lone CR, a reply anything at all: neither reaches a terminal raw.
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def notice_lines(notice: Notice) -> list[Line]:
@@ -69,14 +70,14 @@ def connection_lines(change: ConnectionChange) -> list[Line]:
 def record_lines(record: Record, *, client: bool = True) -> list[Line]:
     if isinstance(record, Exchange):
         return exchange_lines(record, client=client)
-    if isinstance(record, Notice):
-        return notice_lines(record)
-    return connection_lines(record)
+    lines = notice_lines(record) if isinstance(record, Notice) else connection_lines(record)
+    return [Line(line.style, visible(line.text)) for line in lines]
 
 
 def display_lines(record: Record, *, explanations: bool = True, client: bool = True, width: int = 100) -> list[Line]:
     """What a plain front end prints for a record: its lines, and under a reply its explanation when wanted."""
-    lines = record_lines(record, client=client)
+    # A lone CR or LF sent on purpose (raw mode) would move the terminal's cursor: each shows as its picture.
+    lines = [Line(line.style, visible_controls(line.text)) for line in record_lines(record, client=client)]
     if isinstance(record, Notice):
         lines = [wrapped for line in _tables(lines, width) for wrapped in _wrap(line, width)]
     if explanations and isinstance(record, Exchange) and record.explanation is not None:
@@ -106,6 +107,15 @@ def _tables(lines: list[Line], width: int) -> list[Line]:
     if rows:
         flush(lines[-1])
     return out
+
+
+# Each C0 control character but tab as its Unicode control picture (CR -> ␍): one cell wide, like the character.
+_CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if code != 0x09} | {0x7F: 0x2421}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character (but tab) replaced by its picture: same length, same positions."""
+    return text.translate(_CONTROL_PICTURES)
 
 
 def _wrap(line: Line, width: int) -> list[Line]:
@@ -141,72 +151,15 @@ def plain_transcript(records: Sequence[Record], target: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def explanation_markdown(explanation: Explanation) -> list[str]:
-    out = [f"**{explanation.headline}**", ""]
-    if explanation.anatomy:
-        out += [f"- `{part}`: {meaning}" for part, meaning in explanation.anatomy] + [""]
-    for label, text in (
-        ("", explanation.meaning),
-        ("Server's reason: ", explanation.server_reason),
-        ("Decoded: ", explanation.decoded),
-        ("Known pattern: ", explanation.pattern),
-        ("Retry: ", explanation.retry),
-    ):
-        if text:
-            out += [f"{label}{text}", ""]
-    if explanation.keywords:
-        out += ["| Extension | Parameters | Meaning |", "|---|---|---|"]
-        for note in explanation.keywords:
-            meaning = note.meaning + (f" ({note.reading})" if note.reading else "")
-            out.append(f"| {note.keyword} | {note.params or ''} | {_cell(meaning)} |")
-        out.append("")
-    if explanation.next_steps:
-        out += ["Next: " + "; ".join(explanation.next_steps), ""]
-    if explanation.references:
-        out += ["See " + ", ".join(explanation.references) + ".", ""]
-    return out
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_transcript(records: Sequence[Record], target: str) -> str:
+def markdown_transcript(records: Sequence[Record], target: str, *, brief: bool = False) -> str:
     """The transcript as Markdown: each exchange in an ``smtp`` code block with its explanation beneath."""
-    out = [
-        "# smtpshell transcript",
-        "",
-        f"Target: {target}. Saved {time.strftime('%Y-%m-%d %H:%M:%S %z')}. Credentials are redacted.",
-        "",
-    ]
-    number = 0
-    for record in records:
-        if isinstance(record, Exchange):
-            number += 1
-            title = _title(record)
-            out += [f"## {number}. {title}" + (" (over TLS)" if record.tls else ""), "", "```smtp"]
-            out += [line.text for line in exchange_lines(record)] + ["```", ""]
-            if record.explanation is not None:
-                out += explanation_markdown(record.explanation)
-            elif record.server_reason:
-                out += [f"Server's reason: {record.server_reason}", ""]
-        else:
-            out += [f"> {line.text.strip()}" for line in record_lines(record)] + [""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    from smtpshell.session.handout_records import render_records
+
+    return render_records(records, target, "markdown", brief=brief)
 
 
-def _title(exchange: Exchange) -> str:
-    if exchange.kind == "greeting":
-        return "Unprompted reply (the server hung up)" if exchange.command == UNPROMPTED else "Greeting"
-    if exchange.command == DATA_END:
-        return "End of message (<CRLF>.<CRLF>)"
-    return f"`{exchange.command}`"
+def save_transcript(records: Iterable[Record], path: Path, target: str, *, brief: bool = False) -> int:
+    """Write the transcript (Markdown for .md, a standalone page for .html); returns the number of exchanges."""
+    from smtpshell.session.handout_records import save_records
 
-
-def save_transcript(records: Iterable[Record], path: Path, target: str) -> int:
-    """Write the transcript (Markdown for a .md or .markdown path); returns the number of exchanges."""
-    items = list(records)
-    markdown = path.suffix.lower() in (".md", ".markdown")
-    text = markdown_transcript(items, target) if markdown else plain_transcript(items, target)
-    path.write_text(text, encoding="utf-8", errors="surrogateescape")
-    return sum(1 for r in items if isinstance(r, Exchange))
+    return save_records(records, path, target, brief=brief)

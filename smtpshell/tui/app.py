@@ -24,18 +24,24 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Input, OptionList, TextArea
 
+from smtpshell.proto.visible_text import visible, visible_lines
+from smtpshell.session.lab_commands import take_composer_text
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.visible_records import visible_record
 from smtpshell.tui.command_line import CommandLine, command_placeholder
 from smtpshell.tui.composer import Composer
+from smtpshell.tui.demo_panel import start_demo
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.help_screen import HelpScreen
 from smtpshell.tui.key_bar import KeyBar
 from smtpshell.tui.lesson_pane import LessonPane
 from smtpshell.tui.palette import MetaCommandProvider
+from smtpshell.tui.presenter import PRESENTER_CSS, toggle_presenter
 from smtpshell.tui.server_view import ServerView
 from smtpshell.tui.status_bar import StatusBar
-from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST, THEMES
+from smtpshell.tui.theme_memory import follow_theme, remembered_theme
+from smtpshell.tui.themes import DEFAULT_THEME, HIGH_CONTRAST, HIGH_CONTRAST_CSS, THEMES
 from smtpshell.tui.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -44,7 +50,14 @@ if TYPE_CHECKING:
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
 # They act on the panes (or the command line) of the main screen: on the mailbox they would act unseen.
-MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "scroll_conversation", "step_selection", "cancel"}
+MAIN_SCREEN_ACTIONS = {
+    "toggle_pane",
+    "scroll_explanation",
+    "scroll_conversation",
+    "step_selection",
+    "cancel",
+    "presenter",
+}
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -74,10 +87,11 @@ class SMTPShellApp(App[int]):
     TITLE = "smtpshell"
     AUTO_FOCUS = "#command-input"  # keys typed while the shell starts go to the command line, not nowhere
     CSS_PATH = "smtpshell.tcss"
+    CSS = HIGH_CONTRAST_CSS + PRESENTER_CSS
     COMMANDS = App.COMMANDS | {MetaCommandProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "toggle_pane('explanation')", "Explain"),
+        Binding("f2", "presenter", "Present"),
         Binding("f3", "mailbox", "Mailbox"),
         Binding("f4", "toggle_pane('server-view')", "Server"),
         Binding("f5", "toggle_pane('lesson')", "Lesson"),
@@ -108,7 +122,7 @@ class SMTPShellApp(App[int]):
         super().__init__()
         for extra in THEMES:
             self.register_theme(extra)
-        self._start_theme = theme or DEFAULT_THEME
+        self._start_theme = theme or remembered_theme(data_dir) or DEFAULT_THEME
         self._previous_theme = DEFAULT_THEME
         self._target = target
         self._lesson_id = lesson_id
@@ -131,15 +145,20 @@ class SMTPShellApp(App[int]):
         # job, after the first frame is on the screen; until then the screen is drawn and keys are read.
         self._engine = engine
         if engine is not None:
-            engine.on_record = self._record_from_engine
+            self._wire_engine(engine)
         self._first_frame = asyncio.Event()
         self.submit(self._start_engine)  # the first job: build the engine, connect, and show the greeting
 
     @property
     def engine(self) -> ShellEngine:
         if self._engine is None:  # asked for before the first job built it: build it now
-            self._engine = self._make_engine()
+            self._engine = self._wire_engine(self._make_engine())
         return self._engine
+
+    def _wire_engine(self, engine: ShellEngine) -> ShellEngine:
+        engine.on_record = self._record_from_engine
+        engine.demo_presenter = lambda run: start_demo(self, run)  # /replay steps a key at a time here
+        return engine
 
     def _make_engine(self) -> ShellEngine:
         from smtpshell.session.engine import ShellEngine
@@ -168,6 +187,7 @@ class SMTPShellApp(App[int]):
         self.query_one(ServerView).display = False
         self.query_one(Composer).display = False
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        follow_theme(self, self._data_dir)
         self._theme_changed(self.current_theme)
         self.query_one(CommandLine).input.focus()
         self._run_engine()
@@ -231,7 +251,7 @@ class SMTPShellApp(App[int]):
                 await job()
             except Exception as error:  # shown, never raised: the app must keep running
                 self.log.error(f"a line failed: {error!r}")
-                self.post_message(RecordArrived(explain_error(error)))
+                self.post_message(RecordArrived(visible_record(explain_error(error))))
             finally:
                 self._pending -= 1
                 self._after_step()
@@ -259,6 +279,9 @@ class SMTPShellApp(App[int]):
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()
+        signed = take_composer_text(engine)  # /message --dkim after 354: edit the signed message before sending
+        if signed is not None:
+            composer.open(signed)
         self._set_composing(composer.display)
         self._mode = mode
         suggestion = engine.take_suggestion()
@@ -341,10 +364,12 @@ class SMTPShellApp(App[int]):
         if isinstance(record, Exchange | ConnectionChange):
             self._update_status()
         if isinstance(record, Notice) and record.level == "error":
-            self.notify(record.detail or record.text, title=record.text, severity="error", timeout=8)
+            self.notify(
+                visible_lines(record.detail or record.text), title=visible(record.text), severity="error", timeout=8
+            )
         elif isinstance(record, ConnectionChange) and record.event == "disconnected" and self._unexpected(record):
             self.notify(
-                record.detail or "The server closed the connection.",
+                visible_lines(record.detail or "The server closed the connection."),
                 title="Disconnected",
                 severity="warning",
                 timeout=8,
@@ -479,6 +504,9 @@ class SMTPShellApp(App[int]):
 
         self.clear_notifications()  # the question is answered
         abandon_message(self.engine)
+
+    def action_presenter(self) -> None:
+        toggle_presenter(self)
 
     def action_toggle_contrast(self) -> None:
         if self.theme == HIGH_CONTRAST:

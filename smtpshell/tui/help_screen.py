@@ -43,11 +43,11 @@ KEYS = [
     ("F1", "this help"),
     ("PageUp / PageDown", "scroll the conversation"),
     ("Shift+PageUp / PageDown", "scroll the explanation"),
-    ("F2", "show or hide the explanation pane"),
+    ("F2", "presenter layout: the conversation takes the screen, the reply written large (F2 again: back)"),
     ("F3", "the mailbox: what the sandbox accepted"),
     ("F4", "the sandbox's side: each reply and its rule"),
     ("F5", "the lesson pane, while a lesson runs"),
-    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off; remembered for the next launch"),
     ("Ctrl+P", "command palette: shell commands, themes"),
     ("Tab / Shift+Tab", "complete; go to the conversation and back"),
     ("Ctrl+Q", "quit"),
@@ -58,7 +58,7 @@ MAILBOX_KEYS = [
     ("Left / Right", "the tabs, once the focus is on them (Tab)"),
     ("R", "reload: messages accepted since you opened it"),
     ("Escape / F3", "back to the conversation"),
-    ("Ctrl+T", "high-contrast theme (projectors), on and off"),
+    ("Ctrl+T", "high-contrast theme (projectors), on and off; remembered for the next launch"),
     ("Ctrl+Q", "quit"),
 ]
 

@@ -12,12 +12,26 @@ from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
 
+from smtpshell.proto.grammar import is_ascii_digits
+
 LAST = ("ctrl+c", "ctrl+q")  # what ends something comes after what shows something
+# When even one space between keys is too wide, these give way first (the high-contrast theme is in F1's list and
+# the command palette too), then the function keys from the highest: Quit and the keys of the moment stay.
+GIVE_WAY_FIRST = ("ctrl+t",)
+
+
+def _give_way(item: tuple[str, ActiveBinding]) -> tuple[int, int]:
+    key = item[0]
+    if key in GIVE_WAY_FIRST:
+        return 0, 0
+    if key.startswith("f") and is_ascii_digits(key[1:]) and key != "f1":
+        return 1, -int(key[1:])
+    return 2, 0
 
 
 def _order(item: tuple[str, ActiveBinding]) -> tuple[int, str]:
     key = item[0]
-    if key.startswith("f") and key[1:].isdigit():
+    if key.startswith("f") and is_ascii_digits(key[1:]):
         return 0, f"{int(key[1:]):02d}"
     if key in LAST:
         return 2, str(LAST.index(key))
@@ -51,13 +65,25 @@ class KeyBar(Static):
                 b.binding.description for b in shown.values()
             ):
                 shown[key] = active
-        parts = []
-        for key, active in sorted(shown.items(), key=_order):
+        labels: dict[str, Content] = {}
+        for key, active in shown.items():
             press = Style.from_meta({"@click": f"app.simulate_key({key!r})"})
             label = Content.assemble(
                 (app.get_key_display(active.binding), "bold $text-accent"), " ", active.binding.description
             ).stylize(press)
-            parts.append(label if active.enabled else label.stylize("dim"))
-        wide = Content("  ").join(parts)
-        # On a narrow terminal one space between keys, so that Quit, the last, is still there at 80 columns.
-        self.update(wide if wide.cell_length <= self.size.width - 1 else Content(" ").join(parts))
+            labels[key] = label if active.enabled else label.stylize("dim")
+        room = self.size.width - 1
+        keys = sorted(labels, key=lambda key: _order((key, shown[key])))
+        wide = Content("  ").join(labels[key] for key in keys)
+        if wide.cell_length <= room:
+            self.update(wide)
+            return
+        # On a narrow terminal one space between keys, and keys give way until Quit, the last, is still there.
+        dropping = sorted(
+            (key for key in keys if _give_way((key, shown[key]))[0] < 2), key=lambda k: _give_way((k, shown[k]))
+        )
+        narrow = Content(" ").join(labels[key] for key in keys)
+        while narrow.cell_length > room and dropping:
+            keys.remove(dropping.pop(0))
+            narrow = Content(" ").join(labels[key] for key in keys)
+        self.update(narrow)

@@ -7,6 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
+from smtpshell.proto.visible_text import visible, visible_lines
+
 
 class LessonPane(VerticalScroll):
     DEFAULT_CLASSES = "pane"
@@ -23,6 +25,8 @@ class LessonPane(VerticalScroll):
     def show_text(self, title: str, markdown: str, *, at_last_heading: bool = False, keys: str = "") -> None:
         """Show ``markdown``, from its top, or from its last "##" heading (the current step, or the summary at the
         end of a lesson); ``keys`` (what the learner can do now) stays on the bottom border."""
+        # A lesson file is anyone's text: an ESC in it would reach the terminal through the Markdown widget.
+        title, markdown = visible(title), visible_lines(markdown)
         self.border_title = f"Lesson: {title}" if title else "Lesson"
         self.border_subtitle = keys
         self.has_text = True

@@ -22,6 +22,8 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
+from smtpshell.proto.visible_text import visible, visible_lines
+from smtpshell.session.message_preview import PREVIEW_OCTETS, left_out_note, message_preview
 from smtpshell.tui.key_bar import KeyBar
 
 EMPTY = (
@@ -39,16 +41,18 @@ def parse(message: Message) -> EmailMessage:
 def _rows(pairs: Sequence[tuple[str, str]]) -> Content:
     width = max((len(key) for key, _ in pairs), default=0)
     return Content("\n").join(
-        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", value) for key, value in pairs
+        Content.assemble((key.ljust(width), "bold $text-secondary"), "  ", visible(value)) for key, value in pairs
     )
 
 
 def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
+    from smtpshell.session.envelope_text import recipient_text  # NOTIFY and ORCPT beside each recipient
+
     envelope = message.envelope
     rows = [
         ("Queue id", message.queue_id),
         ("MAIL FROM", f"<{envelope.sender}>"),
-        *(("RCPT TO", f"<{r}>") for r in envelope.recipients),
+        *(("RCPT TO", recipient_text(envelope, r)) for r in envelope.recipients),
         ("Received", clock(message.received_at)),
         ("From host", f"{message.helo} ({message.peer})"),
         ("Protocol", message.protocol),
@@ -66,8 +70,12 @@ def render_envelope(message: Message, clock: Callable[[float], str]) -> Content:
 
 
 def render_headers(message: Message) -> Content:
+    from smtpshell.session.lab_commands import results_explained
+
     parsed = parse(message)
-    return _rows([(name + ":", str(value)) for name, value in parsed.items()])
+    rows = _rows([(name + ":", str(value)) for name, value in parsed.items()])
+    explained = results_explained(message.content)  # the authentication lab's verdicts, line by line
+    return Content.assemble(rows, Content(explained)) if explained else rows
 
 
 def render_body(message: Message) -> Content:
@@ -80,18 +88,25 @@ def render_body(message: Message) -> Content:
     if not text:
         raw = message.content.split(b"\r\n\r\n", 1)
         text = raw[1].decode("utf-8", "replace") if len(raw) > 1 else "(no body)"
-    return Content(str(text))
+    return Content(visible_lines(_bounded(str(text))))
 
 
 def render_raw(message: Message) -> Content:
-    text = message.content.decode("utf-8", "replace").replace("\r\n", "\n")
-    return Content(text)
+    text, left = message_preview(message.content)  # a 10 MiB message must not freeze the screen
+    return Content(visible_lines(text + (f"\n{left_out_note(left)}" if left else "")))
+
+
+def _bounded(text: str) -> str:
+    """A decoded body cut to the preview's size, with the note saying how much is not shown."""
+    if len(text) <= PREVIEW_OCTETS:
+        return text
+    return text[:PREVIEW_OCTETS] + f"\n{left_out_note(len(text) - PREVIEW_OCTETS)}"
 
 
 def summary(message: Message) -> str:
     subject = parse(message).get("Subject", "(no subject)")
     to = ", ".join(message.envelope.recipients)
-    return f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}"
+    return visible_lines(f"{message.queue_id}\n  from {message.envelope.sender or '<>'}\n  to   {to}\n  {subject}")
 
 
 def local_time(at: float) -> str:

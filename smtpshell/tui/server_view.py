@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from smtpshell.proto.visible_text import visible
 from smtpshell.tui.highlighting import reply_style
 
 if TYPE_CHECKING:
@@ -30,14 +31,14 @@ def render_entry(entry: LogEntry) -> Content:
 
     item = entry.item
     if isinstance(item, CommandReceived):
-        return Content.assemble(("read    ", "$text-muted"), (item.line, "$text-secondary"))
+        return Content.assemble(("read    ", "$text-muted"), (visible(item.line), "$text-secondary"))
     if isinstance(item, SendReply):
         code_style = "bold " + reply_style(item.reply.code)
-        wire = item.reply.wire_lines()
+        wire = [visible(line) for line in item.reply.wire_lines()]
         head = Content.assemble(("replied ", "$text-muted"), (wire[0], code_style))
         if len(wire) > 1:
             head = Content.assemble(head, (f"  (+{len(wire) - 1} lines)", "$text-muted"))
-        return Content.assemble(head, "\n", ("        rule: ", "$text-muted"), (item.reason, "$text-accent"))
+        return Content.assemble(head, "\n", ("        rule: ", "$text-muted"), (visible(item.reason), "$text-accent"))
     if isinstance(item, Authenticated):
         return Content.assemble(("auth    ", "$text-muted"), f"{item.username} logged in with {item.mechanism}")
     name = type(item).__name__

@@ -10,19 +10,20 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.visible_text import visible
 
 SEPARATOR = Content(" │ ").stylize("$text-muted")
 
 
 def _field(label: str, value: str, style: str) -> Content:
-    return Content.assemble((label + " ", "$text-muted"), (value, style))
+    return Content.assemble((label + " ", "$text-muted"), (visible(value), style))
 
 
 def _tls_field(tls: dict[str, str] | None) -> Content:
     """TLS as the connection reported it: off, on and verified, or on with an unchecked certificate."""
     if not tls:
         return _field("TLS", "off", "$text-warning")
-    if tls.get("verified") == "yes":
+    if tls.get("verified", "").startswith("yes"):  # "yes: chain and host name ... checked"
         return _field("TLS", f"{tls.get('version') or 'on'} 🔒 verified", "bold $text-success")
     return _field("TLS", f"{tls.get('version') or 'on'} ⚠ certificate NOT checked", "bold $text-error")
 
@@ -31,13 +32,15 @@ def render_status(
     target: str, state: ClientState, connected: bool, busy: str = "", tls: dict[str, str] | None = None
 ) -> Content:
     """``tls`` is the TLS the connection reported (a ConnectionChange's tls_info), None when there is none."""
+    target = visible(target)  # a host name, like the envelope, is text the terminal must not obey
     if not connected:  # nothing is true of a session that is gone: no TLS, no login, no envelope
         fields = [Content(f"{target}: not connected").stylize("bold $text-warning")]
         if busy:
             fields.append(Content(busy).stylize("italic $text-accent"))
         return SEPARATOR.join(fields)
     where = Content(target).stylize("bold $text-success")
-    tls_field = _tls_field(tls if tls is not None else ({"verified": "yes"} if state.tls else None))
+    # The session's state decides whether TLS is on (a failed handshake leaves it off); the record says how.
+    tls_field = _tls_field((tls or {"verified": "yes"}) if state.tls else None)
     fields = [where, tls_field]
     if state.authenticated:
         fields.append(_field("auth", state.authenticated, "$text-success"))

@@ -39,3 +39,19 @@ HIGH_CONTRAST_THEME = Theme(
 )
 
 THEMES = (HIGH_CONTRAST_THEME,)
+
+# Names a user types (--theme high-contrast) for the themes' registered names.
+THEME_ALIASES = {"high-contrast": HIGH_CONTRAST, "contrast": HIGH_CONTRAST, "default": DEFAULT_THEME}
+
+
+def theme_name(name: str) -> str:
+    return THEME_ALIASES.get(name.strip().lower(), name.strip())
+
+
+# In high contrast nothing is dark grey on black: panes are outlined in light grey (white when focused) instead of
+# the default theme's 30 % foreground, and the command line's placeholder (the theme's text-disabled) is bright.
+HIGH_CONTRAST_CSS = """
+App.-high-contrast .pane { border: round $border-blurred; }
+App.-high-contrast .pane:focus, App.-high-contrast .pane:focus-within { border: double $border; }
+App.-high-contrast #command-input > .input--placeholder { color: $text-muted; text-style: italic; }
+"""

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from smtpshell.proto.visible_text import visible
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.tui.highlighting import highlight, make_lexer, visible_controls
 from smtpshell.tui.inline_markup import inline_markup
@@ -36,7 +37,7 @@ def _lexed(lines: list[tuple[str, str]], lexer: Lexer | None, context: list[tupl
     """Each (who, text) line as "who: text", lexed as one block so the lexer sees the session's context
     (the keywords after EHLO, the message after 354); the context lines are lexed but not shown."""
     block = [*context, *lines]
-    text = "\n".join(f"{who}: {visible_controls(body)}" for who, body in block)
+    text = "\n".join(f"{who}: {visible(visible_controls(body))}" for who, body in block)
     rendered = highlight(text, lexer).split("\n", allow_blank=True)[len(context) :]
     return [line.stylize(WHO_STYLES[who], 0, 2) for line, (who, _) in zip(rendered, lines, strict=False)]
 

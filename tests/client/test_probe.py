@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
@@ -87,12 +88,17 @@ def test_main_with_implicit_tls_and_json(pki: PKI, capsys: pytest.CaptureFixture
         code = main(["probe", f"localhost:{server.port}", "--tls", "--cafile", str(pki.cafile), "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == EXIT_OK and data["exit_code"] == 0 and data["failure"] is None
-    assert data["tls"]["mode"] == "implicit" and data["tls"]["verified"] == "yes"
-    assert data["tls"]["server_hostname"] == "localhost"
+    assert data["tls"]["mode"] == "implicit" and data["tls"]["verified"] is True
+    assert data["tls"]["checked_name"] == "localhost" and data["tls"]["sni"] == "localhost"
+    assert data["tls"]["verify_code"] == 0 and data["tls"]["key_type"] == "EC" and data["tls"]["key_curve"] == "P-256"
     assert data["extensions_before_tls"] is None and data["auth_after_tls"] == ["LOGIN", "PLAIN"]
     assert data["auth_over_plaintext"] is False and data["size_limit"] == 33554432
     assert data["supports"]["SMTPUTF8"] is True and data["supports"]["CHUNKING"] is False
     assert data["banner_host"] == BANNER_HOST
+    # The second look (pyOpenSSL) works with TLS from the first byte too: Python's ssl server staples nothing.
+    assert data["tls"]["key_exchange_group"] is not None and data["tls"]["ocsp_stapled"] is False
+    if ssl.OPENSSL_VERSION_INFO < (3, 5):  # both sides' default: X25519 first (3.5 puts a hybrid first)
+        assert data["tls"]["key_exchange_group"] == "X25519"
 
 
 def test_a_refused_port_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,7 +120,7 @@ def test_a_wrong_certificate_exits_6_and_insecure_passes(pki: PKI, capsys: pytes
     assert "FAILED at the tls stage (exit 6): The certificate is not for 127.0.0.1" in out
     assert "  STARTTLS              yes" in out  # what was learnt before TLS is still reported
     data = json.loads(capsys.readouterr().out)
-    assert insecure == EXIT_OK and data["tls"]["verified"] == "no"
+    assert insecure == EXIT_OK and data["tls"]["verified"] is False and data["tls"]["verify_code"] is None
 
 
 Script = Callable[[Reader, Writer], Awaitable[None]]
@@ -242,7 +248,7 @@ async def test_starttls_injection_is_reported(pki: PKI) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "the following arguments are required"),
+        ([], "give a server HOST[:PORT] or --mx DOMAIN"),
         (["mx.test:0"], "1 to 65535"),
         (["mx.test", "--timeout", "0"], "--timeout must be"),
         (["mx.test", "--timeout", "soon"], "invalid float value"),
@@ -258,7 +264,7 @@ def test_usage_errors_exit_2(args: list[str], message: str, capsys: pytest.Captu
 
 def test_help_exits_0_and_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe", "--help"]) == 0
-    assert "exit codes: 0 ok, 2 usage, 3 connect, 4 banner, 5 EHLO/HELO, 6 TLS" in capsys.readouterr().out
+    assert "exit codes: 0 ok, 2 usage, 3 connect, 4 banner, 5 EHLO/HELO/LHLO, 6 TLS" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

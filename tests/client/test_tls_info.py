@@ -8,12 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smtpshell.net.tls_info import (
-    TLSDetails,
-    explain_handshake_error,
-    explain_verification_failure,
-    summarize_certificate,
-)
+from smtpshell.net.cert_details import summarize_certificate
+from smtpshell.net.tls_info import TLSDetails, explain_handshake_error, explain_verification_failure
 from tests.tls_helpers import issue, make_ca
 
 
@@ -86,4 +82,6 @@ def test_rows_say_when_a_certificate_expires_and_what_was_discarded() -> None:
     assert rows["cipher"] == "TLS_AES_128_GCM_SHA256 (128-bit)"
     assert rows["verified"] == "yes: chain and host name mx checked"
     assert rows["discarded"].startswith("14 octets")
-    assert details.to_dict()["discarded"] == "14" and details.to_dict()["mode"] == "starttls"
+    assert details.to_json()["discarded"] == 14 and details.to_json()["mode"] == "starttls"
+    assert details.to_json()["bits"] == 128 and details.to_json()["verified"] is True
+    assert details.to_dict() == dict(details.rows())  # what the shell shows after STARTTLS: for people

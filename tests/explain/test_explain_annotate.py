@@ -172,7 +172,7 @@ Diagnostic-Code: smtp; 550-5.7.26 This mail is unauthenticated, which poses a
         (18, "status", None, None, "5.7.26"),
         (19, "diagnostic", None, 550, "5.7.26"),
     ]
-    assert items[0].explanation.headline.startswith("The server refused this recipient")
+    assert items[0].explanation.headline.startswith("Bad destination mailbox address")  # the enhanced code leads
     assert "User unknown" in items[0].explanation.headline
     gmail = items[4].explanation
     assert gmail.pattern is not None and gmail.pattern.startswith("Gmail: unauthenticated mail blocked")
@@ -198,7 +198,7 @@ def test_exim_errors_name_the_command_they_answer() -> None:
     ]
     assert "Yahoo" in items[0].explanation.headline
     assert "Relay access denied" in items[1].explanation.headline
-    assert items[2].explanation.headline.startswith("The message is too big")
+    assert items[2].explanation.headline.startswith("Message too big for system")
 
 
 def test_a_c_s_log_with_a_server_that_hangs_up_starts_a_new_session_after() -> None:

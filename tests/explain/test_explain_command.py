@@ -31,8 +31,8 @@ def run(*args: str, stdin: str = "") -> tuple[int, str]:
     ("args", "first_line"),
     [
         (["550"], "550 Refused: mailbox unavailable, or refused by policy"),
-        (["550", "5.7.1"], "550 5.7.1 Refused: mailbox unavailable, or refused by policy"),
-        (["550 5.7.1 Relay access denied"], "550 5.7.1 Refused: mailbox unavailable, or refused by policy"),
+        (["550", "5.7.1"], "550 5.7.1 Delivery not authorized, message refused"),
+        (["550 5.7.1 Relay access denied"], "550 5.7.1 Delivery not authorized, message refused (Relay access denied)"),
         (["SIZE"], "EHLO keyword SIZE: Message size declaration"),
         (["RCPT"], "RCPT: add a recipient to the message"),
         (["5.7.26"], "5.7.26 Permanent failure: multiple authentication checks failed"),

@@ -20,8 +20,8 @@ DATA_FILES = sorted(name for name in os.listdir(knowledge.DATA_DIR) if name.ends
 
 def test_the_data_files_are_the_ones_the_engine_reads() -> None:
     assert DATA_FILES == [
-        "commands.toml", "ehlo_keywords.toml", "enhanced_codes.toml", "patterns.toml", "reply_codes.toml",
-        "situations.toml",
+        "auth_results.toml", "commands.toml", "ehlo_keywords.toml", "enhanced_codes.toml", "patterns.toml",
+        "reply_codes.toml", "situations.toml",
     ]  # fmt: skip
 
 

@@ -272,7 +272,7 @@ def test_an_enhanced_class_that_contradicts_the_basic_code_is_pointed_out(text: 
          "An old server: it does not know EHLO, so use HELO"),
         (greeted, "VRFY bob", "252 2.0.0 bob", "The server will not confirm the address (protection against "
          "address harvesting)"),
-        (greeted, "TURN", "502 5.5.1 TURN not implemented", "TURN is obsolete: it was removed because it was unsafe"),
+        (greeted, "TURN", "502 5.5.1 TURN not implemented", "TURN is obsolete: deprecated because it was unsafe"),
         (greeted, "AUTH LOGIN", "538 5.7.11 Encryption required",
          "Encrypt first: this login is only allowed over TLS"),
         (greeted, "RCPT TO:<x@elsewhere.example>", "554 5.7.1 <x@elsewhere.example>: Relay access denied",
@@ -463,9 +463,9 @@ def test_provider_codes_that_differ_from_the_registry_are_flagged() -> None:
     ("topic", "code", "enhanced", "headline_contains"),
     [
         ("550", 550, None, "Refused"),
-        ("550 5.7.1", 550, "5.7.1", "Refused"),
+        ("550 5.7.1", 550, "5.7.1", "Delivery not authorized"),
         ("5.7.1", None, "5.7.1", "Permanent failure: delivery not authorized"),
-        ("4.2.2", None, "4.2.2", "Persistent transient failure: mailbox full"),
+        ("4.2.2", None, "4.2.2", "Temporary failure: mailbox full"),
         ("X.1.1", None, "X.1.1", "Bad destination mailbox address"),
         ("5.7", None, "5.7", "Subject 7: Security or policy status"),
         ("RCPT", None, None, "RCPT: add a recipient to the message"),

@@ -12,7 +12,7 @@ from smtpshell.lessons.setup import lesson_policy
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
-# The course of issue 7, in its order: each id names the topic of its lesson.
+# The course, in its order: each id names the topic of its lesson. More lessons may follow these.
 COURSE = [
     "first-conversation",
     "ehlo-and-extensions",
@@ -30,6 +30,12 @@ COURSE = [
     "dot-stuffing-and-smuggling",
     "8bitmime-and-smtputf8",
     "dsn-and-chunking",
+    "routing-and-ports",
+    "mime-and-bounces",
+    "spf",
+    "dkim",
+    "dmarc-alignment",
+    "forwarding-and-arc",
 ]
 
 
@@ -44,7 +50,8 @@ def test_every_shipped_lesson_file_loads_without_a_problem() -> None:
 
 
 def test_the_lessons_come_in_the_order_of_the_course() -> None:
-    assert [lesson.id for lesson in load_catalogue(LESSONS).lessons] == COURSE
+    ids = [lesson.id for lesson in load_catalogue(LESSONS).lessons]
+    assert ids[: len(COURSE)] == COURSE  # lessons added later come after, in the order of their file names
 
 
 @pytest.mark.parametrize("path", lesson_files(LESSONS), ids=lambda p: p.stem)

@@ -75,9 +75,10 @@ def test_smtplib_login_with_each_mechanism(
         code, _ = smtp.login("alice", "wonderland")
         assert code == 235
         smtp.sendmail("alice@sandbox.test", ["someone@elsewhere.example"], b"Subject: relayed\r\n\r\nx\r\n")
-    [message] = tls_sandbox.store.messages()
+    message, report = tls_sandbox.store.messages()
     assert message.authenticated_as == "alice"
     assert message.envelope.recipients == ("someone@elsewhere.example",)  # captured, never sent on
+    assert report.envelope.sender == ""  # and reported back to Alice as undeliverable
     secrets = (
         "wonderland",
         base64.b64encode(b"\0alice\0wonderland").decode(),

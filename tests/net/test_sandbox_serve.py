@@ -24,12 +24,21 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="signals and SIGKILL 
     [
         (["--port", "70000"], "70000 is not a port number"),
         (["--port", "smtp"], "'smtp' is not a port number"),
+        (["--port", "٢٥"], "is not a port number"),
+        (["--port", "2_5"], "'2_5' is not a port number"),
         (["--user", "alice"], "NAME:PASSWORD"),
         (["--user", "al ice:pw"], "cannot contain spaces"),
         (["--fault", "volcano"], "unknown fault 'volcano'"),
         (["--fault", "delay:DATA:soon"], "delay:VERB:SECONDS"),
         (["--faults", "/nonexistent/faults.toml"], "cannot read"),
         (["--max-connections", "0"], "from 1"),
+        (["--max-connections", "1_0"], "from 1"),
+        (["--max-per-address", "١٠"], "from 1"),
+        (["--max-per-address", "0"], "from 1"),
+        (["--mailbox-memory", "none"], "from 1"),
+        (["--command-deadline", "nan"], "number of seconds"),
+        (["--message-deadline", "-1"], "number of seconds"),
+        (["--message-deadline", "²"], "number of seconds"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
@@ -151,3 +160,10 @@ def test_a_message_that_got_250_survives_the_server_being_killed(home: Path, tmp
     [path] = (maildir / "new").iterdir()
     assert path.read_bytes().endswith(b"Subject: durable\n\nwritten before the 250\n")
     assert list((maildir / "tmp").iterdir()) == []
+
+
+def test_deadline_flags_make_the_policy() -> None:
+    args = build_parser().parse_args(["--command-deadline", "2.5", "--message-deadline", "60"])
+    policy = build_policy(args)
+    assert (policy.command_deadline, policy.message_deadline) == (2.5, 60.0)
+    assert build_parser().parse_args(["--max-per-address", "30"]).max_per_address == 30

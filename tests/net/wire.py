@@ -13,8 +13,10 @@ _REPLY_LINE = re.compile(rb"^(\d{3})([ -])(.*)$")
 
 
 class WireClient:
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
-        self.sock: socket.socket = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 10.0, source: str | None = None) -> None:
+        """Connect to ``host``; from the local address ``source`` when given (any of 127.0.0.0/8 on loopback)."""
+        where = (source, 0) if source is not None else None
+        self.sock: socket.socket = socket.create_connection((host, port), timeout=timeout, source_address=where)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 

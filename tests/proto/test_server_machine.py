@@ -278,7 +278,7 @@ def test_recipient_limit() -> None:
 def test_unknown_command_cap_closes() -> None:
     h = Harness(SandboxPolicy(max_errors=3))
     replies = h.send(b"A\r\nB\r\nC\r\nD\r\n")
-    assert codes(replies) == ["500", "500", "421"]
+    assert codes(replies) == ["500", "500", "500", "421"]  # the third error is answered, then the 421
     assert isinstance(h.outputs[-1], Close) and h.server.closed
 
 

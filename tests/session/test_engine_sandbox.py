@@ -249,7 +249,7 @@ async def test_meta_commands_answer_with_notices(engine: ShellEngine) -> None:
         ("/tls", "not encrypted"),
         ("/help", "Type SMTP commands"),
         ("/help RCPT", "RCPT TO:"),
-        ("/help /save", "/save FILE"),
+        ("/help /save", "/save [--brief] FILE"),
         ("/explain 550", "550"),
         ("/explanations off", "Explanations off"),
         ("/bogus", "Unknown shell command"),

@@ -74,7 +74,7 @@ async def test_sandbox_idle_timeout_421_is_recorded_explained_and_the_shell_goes
         # How it reads in a plain front end and in a saved transcript: the reply alone, no client line.
         shown = [line.text for line in display_lines(last_word)]
         assert shown[0].startswith("S: 421 4.4.2") and not any(t.startswith("C:") for t in shown)
-        assert "## 3. Unprompted reply (the server hung up)" in markdown_transcript(engine.records, "sandbox")
+        assert "## 3. Unsolicited reply (no command asked for it)" in markdown_transcript(engine.records, "sandbox")
 
         await engine.submit("NOOP")
         assert notices(engine, "error")[-1].text == "Not connected: nothing was sent."
