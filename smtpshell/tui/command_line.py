@@ -47,11 +47,11 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
 def command_placeholder(state: ClientState, connected: bool, lesson_step: str | None = None) -> str:
-    """What the empty command line suggests now: the lesson step's command, else what the session expects."""
-    if lesson_step is not None:
-        code = _CODE_SPAN.search(lesson_step)
-        if code is not None:
-            return f"the step says: {code.group(1)} — /hint helps, Tab completes"
+    """What the empty command line suggests now: the lesson step's command, unless it is an SMTP command and there
+    is no connection (after Ctrl+C abandoned a message it would go nowhere); else what the session expects."""
+    code = _CODE_SPAN.search(lesson_step) if lesson_step is not None else None
+    if code is not None and (connected or code.group(1).startswith("/")):
+        return f"the step says: {code.group(1)} — /hint helps, Tab completes"
     if not connected:
         return "not connected: /sandbox for the sandbox, /connect HOST for a server — F1 helps"
     verbs = [verb for verb in state.next_verbs() if verb in COMMANDS]
