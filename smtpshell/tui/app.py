@@ -25,15 +25,12 @@ from textual.theme import Theme
 from textual.widgets import Input, OptionList, TextArea
 
 from smtpshell.proto.visible_text import visible, visible_lines
-from smtpshell.session.lab_commands import take_composer_text
 from smtpshell.session.meta_table import META_PREFIX, MetaCommand
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
 from smtpshell.tui.command_line import CommandLine, command_placeholder
 from smtpshell.tui.composer import Composer
-from smtpshell.tui.demo_panel import start_demo
 from smtpshell.tui.explanation import ExplanationPane
-from smtpshell.tui.help_screen import HelpScreen
 from smtpshell.tui.key_bar import KeyBar
 from smtpshell.tui.lesson_pane import LessonPane
 from smtpshell.tui.palette import MetaCommandProvider
@@ -46,6 +43,7 @@ from smtpshell.tui.transcript import Transcript
 
 if TYPE_CHECKING:
     from smtpshell.proto.policy import SandboxPolicy
+    from smtpshell.session.demo_run import DemoRun
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
@@ -157,8 +155,13 @@ class SMTPShellApp(App[int]):
 
     def _wire_engine(self, engine: ShellEngine) -> ShellEngine:
         engine.on_record = self._record_from_engine
-        engine.demo_presenter = lambda run: start_demo(self, run)  # /replay steps a key at a time here
+        engine.demo_presenter = self._present_demo  # /replay steps a key at a time here
         return engine
+
+    def _present_demo(self, run: DemoRun) -> None:
+        from smtpshell.tui.demo_panel import start_demo  # read on the first demo: the first frame comes sooner
+
+        start_demo(self, run)
 
     def _make_engine(self) -> ShellEngine:
         from smtpshell.session.engine import ShellEngine
@@ -279,6 +282,8 @@ class SMTPShellApp(App[int]):
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()
+        from smtpshell.session.lab_commands import take_composer_text  # (read here: the first frame comes sooner)
+
         signed = take_composer_text(engine)  # /message --dkim after 354: edit the signed message before sending
         if signed is not None:
             composer.open(signed)
@@ -446,6 +451,8 @@ class SMTPShellApp(App[int]):
             context = "composer"
         else:
             context = "command"
+        from smtpshell.tui.help_screen import HelpScreen  # read when first opened: the first frame comes sooner
+
         self.push_screen(HelpScreen(context, self.engine.state))
 
     def action_toggle_pane(self, pane_id: str) -> None:
