@@ -56,6 +56,7 @@ MAIN_SCREEN_ACTIONS = {
     "cancel",
     "presenter",
 }
+BY_HAND = "This step wants the message typed line by line: each line, then Enter; a line holding only . ends it."
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -278,7 +279,11 @@ class SMTPShellApp(App[int]):
         composer = self.query_one(Composer)
         # After 354 (not for a BDAT chunk, which is also typed in data mode) the composer offers the message.
         if mode == "data" and self._mode != "data" and engine.state.in_data:
-            composer.open(engine.message_template())
+            if engine.lessons is not None and engine.lessons.message_by_hand:
+                # The lesson's point is the message and its final "." typed by the learner: no composer.
+                self.notify(BY_HAND, title="Type the message yourself", timeout=8)
+            else:
+                composer.open(engine.message_template())
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()

@@ -61,11 +61,10 @@ async def test_lesson_3_at_80x24_shows_each_step_beside_the_reply_it_is_about(ma
             if index < len(steps) - 1:
                 await type_line(pilot, app, text)
                 continue
-            # The message, typed by hand line by line as the step asks: the composer steps aside (Escape).
-            composer = app.query_one(Composer)
-            assert composer.display
-            await pilot.press("escape")
-            await pilot.pause()
+            # The step asks for the message typed by hand (by_hand = true): no composer is offered, and a toast
+            # says so; the learner types each line and the final ".".
+            assert step.by_hand and not app.query_one(Composer).display
+            assert any("typed line by line" in n.message for n in app._notifications)
             for line in text.strip("\n").split("\n"):
                 await type_line(pilot, app, line)
         screen = await settled_screen(pilot, app)
@@ -75,11 +74,23 @@ async def test_lesson_3_at_80x24_shows_each_step_beside_the_reply_it_is_about(ma
         assert "Lesson finished" in screen, screen
 
 
+LESSON_4_TO_DATA = (
+    "EHLO client.example",
+    "MAIL FROM:<alice@sandbox.test>",
+    "RCPT TO:<bob@sandbox.test>",
+    "RCPT TO:<zoe@sandbox.test>",
+    "RCPT TO:<carol@sandbox.test>",
+    "RCPT TO:<dave@sandbox.test>",
+    "RCPT TO:<postmaster@sandbox.test>",
+    "DATA",
+)
+
+
 async def test_the_data_composer_at_80x24_leaves_the_step_the_reply_and_the_input_in_view(make_app: MakeApp) -> None:
-    app = make_app(lesson_id="sending-a-message")
+    app = make_app(lesson_id="many-recipients")  # its DATA step leaves the message to the composer
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot, app)
-        for line in ("EHLO client.example", "MAIL FROM:<alice@sandbox.test>", "RCPT TO:<bob@sandbox.test>", "DATA"):
+        for line in LESSON_4_TO_DATA:
             await type_line(pilot, app, line)
         await wait_for(pilot, lambda: app.query_one(Composer).display, "the composer")
         screen = await settled_screen(pilot, app)
