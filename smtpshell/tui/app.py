@@ -56,7 +56,7 @@ MAIN_SCREEN_ACTIONS = {
     "cancel",
     "presenter",
 }
-BY_HAND = "This step wants the message typed line by line: each line, then Enter; a line holding only . ends it."
+BY_HAND = "the step wants it typed: a line, Enter, … a line of only . ends it"
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -280,8 +280,9 @@ class SMTPShellApp(App[int]):
         # After 354 (not for a BDAT chunk, which is also typed in data mode) the composer offers the message.
         if mode == "data" and self._mode != "data" and engine.state.in_data:
             if engine.lessons is not None and engine.lessons.message_by_hand:
-                # The lesson's point is the message and its final "." typed by the learner: no composer.
-                self.notify(BY_HAND, title="Type the message yourself", timeout=8)
+                # The lesson's point is the message and its final "." typed by the learner: no composer, and the
+                # command line says so where it is typed (a toast would cover the step's example at 80x24).
+                command_line.input.placeholder = BY_HAND
             else:
                 composer.open(engine.message_template())
         elif mode != "data" and composer.display:

@@ -61,10 +61,10 @@ async def test_lesson_3_at_80x24_shows_each_step_beside_the_reply_it_is_about(ma
             if index < len(steps) - 1:
                 await type_line(pilot, app, text)
                 continue
-            # The step asks for the message typed by hand (by_hand = true): no composer is offered, and a toast
-            # says so; the learner types each line and the final ".".
+            # The step asks for the message typed by hand (by_hand = true): no composer is offered, and the command
+            # line says so; the learner types each line and the final ".".
             assert step.by_hand and not app.query_one(Composer).display
-            assert any("typed line by line" in n.message for n in app._notifications)
+            assert "data> the step wants it typed" in screen, screen
             for line in text.strip("\n").split("\n"):
                 await type_line(pilot, app, line)
         screen = await settled_screen(pilot, app)
