@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from smtpshell.proto.policy import SandboxPolicy
-from smtpshell.session.records import Record
+from smtpshell.session.records import Notice, Record
 from smtpshell.session.target import Target
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ async def start_or_stop(engine: ShellEngine, args: list[str]) -> None:
         await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
     # Said after the new greeting, so that the first step is the last thing on the screen.
     resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
-    engine.notice("info", f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
+    _lesson_notice(engine, f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
     _announce_step(engine, guide.runner)
 
 
@@ -129,11 +130,16 @@ def _view(engine: ShellEngine) -> Any:
 def _announce_step(engine: ShellEngine, runner: Any) -> None:
     step = runner.step
     if step is not None:
-        engine.notice(
-            "info",
+        _lesson_notice(
+            engine,
             f"Step {runner.step_index + 1} of {len(runner.lesson.steps)}: {step.title}",
             step.instruction.strip() + "\n\n/hint for a hint, /showme for the answer.",
         )
+
+
+def _lesson_notice(engine: ShellEngine, text: str, detail: str) -> None:
+    """A notice whose words the lesson pane shows too (see Notice.lesson_text)."""
+    engine.emit(Notice("info", text, detail, time.time(), lesson_text=True))
 
 
 def observe(engine: ShellEngine, record: Record) -> None:
@@ -146,7 +152,7 @@ def observe(engine: ShellEngine, record: Record) -> None:
     try:
         for event in guide.observe(record, _view(engine)):
             if isinstance(event, lessons.StepPassed):
-                engine.notice("info", f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
+                _lesson_notice(engine, f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
                 _announce_step(engine, guide.runner)
                 _tell_class(engine, guide, done=guide.finished)
             elif isinstance(event, lessons.MistakeSpotted):
@@ -154,7 +160,7 @@ def observe(engine: ShellEngine, record: Record) -> None:
             elif isinstance(event, lessons.StepMissed):
                 engine.notice("info", event.reason)
             elif isinstance(event, lessons.LessonFinished):
-                engine.notice("info", f"Lesson finished: {guide.lesson.title}", lessons.render_summary(event.summary))
+                _lesson_notice(engine, f"Lesson finished: {guide.lesson.title}", lessons.render_summary(event.summary))
     except OSError:
         engine.notice("warning", "Your lesson progress could not be saved.")
     finally:
@@ -170,7 +176,7 @@ def hint(engine: ShellEngine) -> None:
     if found is None:
         engine.notice("info", "No more hints for this step.", "/showme shows the answer.")
     else:
-        engine.notice("info", f"Hint {found.number} of {found.total}:", found.text)
+        _lesson_notice(engine, f"Hint {found.number} of {found.total}:", found.text)
 
 
 def visible_controls(text: str) -> str:
