@@ -66,6 +66,7 @@ _.wait_until_idle  # tests/tui, benchmarks/bench_tui.py
 _.parse_connect_args  # tests/session/test_target_and_safety.py
 _.call  # tests/classroom: run a function on the class server's loop
 _.loop_name  # benchmarks/bench_class.py, bench_sandbox_throughput.py
+_.lines_taken  # tests/tui/test_tui_input.py waits on it
 _.feed_ready  # tests/classroom/test_teach_dashboard.py
 _.status_text  # tests/classroom/test_teach_dashboard.py
 _.markdown_transcript  # tests/explain/test_explain_annotate.py, tests/session/test_idle_disconnect.py

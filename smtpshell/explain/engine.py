@@ -22,6 +22,7 @@ from smtpshell.proto.client_state import AUTH_RESPONSE, DATA_END, GREETING, Clie
 from smtpshell.proto.commands import COMMANDS
 from smtpshell.proto.grammar import GrammarError, is_ascii_digits, parse_path_argument, split_command
 from smtpshell.proto.replies import BASIC_CODES, FIRST_DIGIT, EnhancedStatus, Reply
+from smtpshell.proto.verb_typos import did_you_mean
 
 PSEUDO_NAMES = {
     GREETING: "the greeting",
@@ -247,6 +248,9 @@ def explain_reply(
         else:
             steps.append(detail.advice)
     steps += verb_steps
+    guess = did_you_mean(verb) if code == 500 and verb and verb not in PSEUDO_NAMES else None
+    if guess is not None:  # a typo is the likeliest reason a server does not know the verb: said first
+        meaning.insert(0, f"Did you mean {guess}? {verb} is not an SMTP command; {guess} is: {COMMANDS[guess].syntax}.")
 
     references = [info.rfc if info else BASIC_CODES.get(code, ("", ""))[1]]
     if status is not None:

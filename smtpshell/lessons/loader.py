@@ -13,7 +13,7 @@ from typing import Any
 
 from smtpshell.lessons.check_reader import read_delivered, read_expect
 from smtpshell.lessons.document import Block, Section, split_document
-from smtpshell.lessons.model import Lesson, LessonSetup, Mistake, Step
+from smtpshell.lessons.model import END_OF_DATA, Lesson, LessonSetup, Mistake, Step
 from smtpshell.lessons.setup_reader import read_setup
 from smtpshell.lessons.solution_reader import read_inputs
 from smtpshell.lessons.table_reader import ProblemLog, TableReader
@@ -120,6 +120,7 @@ class _FileLoader:
         delivered = read_delivered(delivered_table) if delivered_table else None
         tls = r.flag("tls", "true or false: TLS must be active on the connection")
         authenticated = r.flag("authenticated", "true or false: the session must be authenticated")
+        by_hand = r.flag("by_hand", "true: the message is typed line by line with the final '.', no composer")
         hints = r.texts("hints", "progressive hints, the gentlest first", required=True) or []
         raw_solution = r.texts("solution", "the reference solution: the lines to type, in order", required=True) or []
         why = r.text("why", "a short explanation shown after the step is passed", required=True) or ""
@@ -144,7 +145,9 @@ class _FileLoader:
                     notice,
                 )
             )
-        r.finish("expect, delivered, tls, authenticated, hints, solution, why, mistake")
+        r.finish("expect, delivered, tls, authenticated, by_hand, hints, solution, why, mistake")
+        if by_hand and not any(e is not None and e.sent == END_OF_DATA for e in expect):
+            self.report(block.fence_line, 'by_hand = true needs an [[expect]] with sent = "." (its message)')
         positive = (
             bool(expect) or tls is True or authenticated is True or (delivered is not None and delivered.count > 0)
         )
@@ -169,6 +172,7 @@ class _FileLoader:
             tuple(solution),
             why.strip(),
             tuple(mistakes),
+            by_hand=by_hand is True,
         )
         return step, after
 

@@ -282,6 +282,9 @@ class Step:
     solution: tuple[SolutionItem, ...] = ()
     why: str = ""
     mistakes: tuple[Mistake, ...] = ()
+    # The message of this step is typed line by line, with the final "." (a full-screen composer is not offered:
+    # its Ctrl+S would send the end of data for the learner and skip what the step teaches).
+    by_hand: bool = False
 
 
 @dataclass(frozen=True)

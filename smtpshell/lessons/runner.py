@@ -117,6 +117,12 @@ class LessonRunner:
         return None if self.finished else self.lesson.steps[self.step_index]
 
     @property
+    def message_by_hand(self) -> bool:
+        """The current step wants its message typed line by line, with the final "." (no composer)."""
+        step = self.step
+        return step is not None and step.by_hand
+
+    @property
     def hints_shown(self) -> tuple[str, ...]:
         """The hints of the current step shown so far, in order."""
         step = self.step

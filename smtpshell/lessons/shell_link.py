@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from typing import TYPE_CHECKING
 
 from smtpshell.proto.policy import SandboxPolicy
 from smtpshell.session.lesson_port import LessonStatus
-from smtpshell.session.records import Record
+from smtpshell.session.records import Notice, Record
 from smtpshell.session.target import Target
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class ShellLessons:
         try:
             for event in guide.observe(record, _view(engine)):
                 if isinstance(event, StepPassed):
-                    engine.notice("info", f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
+                    _lesson_notice(engine, f"Step {event.index + 1} done: {event.step.title}", event.why.strip())
                     _announce_step(engine, guide.runner)
                     _tell_class(engine, guide)
                 elif isinstance(event, MistakeSpotted):
@@ -75,7 +76,7 @@ class ShellLessons:
                 elif isinstance(event, StepMissed):
                     engine.notice("info", event.reason)
                 elif isinstance(event, LessonFinished):
-                    engine.notice("info", f"Lesson finished: {guide.lesson.title}", render_summary(event.summary))
+                    _lesson_notice(engine, f"Lesson finished: {guide.lesson.title}", render_summary(event.summary))
         except OSError:
             engine.notice("warning", "Your lesson progress could not be saved.")
         finally:
@@ -86,7 +87,15 @@ class ShellLessons:
         if guide is None:
             return None
         runner = guide.runner
-        return LessonStatus(guide.lesson.title, guide.pane_markdown(), runner.step_index, runner.finished)
+        step = runner.step if not runner.finished else None
+        return LessonStatus(
+            guide.lesson.title,
+            guide.pane_markdown(),
+            runner.step_index,
+            runner.finished,
+            step.instruction if step is not None else None,
+            runner.message_by_hand,
+        )
 
     # ---- the commands ----------------------------------------------------------------------------------------
 
@@ -131,7 +140,7 @@ class ShellLessons:
             await engine.connect(Target("sandbox"))  # a fresh session on the lesson's sandbox
         # Said after the new greeting, so that the first step is the last thing on the screen.
         resumed = f" (resumed at step {guide.resumed_at + 1})" if guide.resumed_at else ""
-        engine.notice("info", f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
+        _lesson_notice(engine, f"Lesson {catalogue.number(lesson)}: {lesson.title}{resumed}", lesson.intro.strip())
         _announce_step(engine, guide.runner)
 
     async def _stop(self, engine: ShellEngine) -> None:
@@ -161,7 +170,7 @@ class ShellLessons:
         if found is None:
             engine.notice("info", "No more hints for this step.", "/showme shows the answer.")
         else:
-            engine.notice("info", f"Hint {found.number} of {found.total}:", found.text)
+            _lesson_notice(engine, f"Hint {found.number} of {found.total}:", found.text)
 
     def _show_me(self, engine: ShellEngine) -> None:
         """/showme: the next reference input, put on the command line exactly as the notice says."""
@@ -253,11 +262,16 @@ def _view(engine: ShellEngine) -> SandboxView:
 def _announce_step(engine: ShellEngine, runner: LessonRunner) -> None:
     step = runner.step
     if step is not None:
-        engine.notice(
-            "info",
+        _lesson_notice(
+            engine,
             f"Step {runner.step_index + 1} of {len(runner.lesson.steps)}: {step.title}",
             step.instruction.strip() + "\n\n/hint for a hint, /showme for the answer.",
         )
+
+
+def _lesson_notice(engine: ShellEngine, text: str, detail: str) -> None:
+    """A notice whose words the lesson pane shows too (see Notice.lesson_text)."""
+    engine.emit(Notice("info", text, detail, time.time(), lesson_text=True))
 
 
 def visible_controls(text: str) -> str:

@@ -22,10 +22,13 @@ from prompt_toolkit.shortcuts import print_formatted_text
 
 from smtpshell.repl.completer import EngineCompleter, EngineHistory
 from smtpshell.repl.demo_steps import ReplDemo
+from smtpshell.repl.markdown_lines import notice_fragment_lines, plain_text
 from smtpshell.repl.quoted_insert import quoted_insert_bindings
 from smtpshell.repl.styles import STYLE, command_lexer, styled_lines
+from smtpshell.session.abandon import HOW as ABANDON_HOW
+from smtpshell.session.abandon import abandon_message, writing_a_message
 from smtpshell.session.engine import AUTH_PROMPT, ShellEngine
-from smtpshell.session.records import Exchange, Record
+from smtpshell.session.records import Exchange, Notice, Record
 from smtpshell.session.state_text import status_fields
 from smtpshell.session.transcript import display_lines
 
@@ -79,21 +82,31 @@ class Repl:
         if self.session.app.is_running:  # a record can come while the prompt waits (the server hung up)
             self.session.app.invalidate()  # redraw the toolbar with the new state
         width = shutil.get_terminal_size((100, 24)).columns
+        if isinstance(record, Notice):  # the shell's and the lessons' texts: Markdown, rendered
+            self._print(notice_fragment_lines(record, width))
+            return
         lines = display_lines(record, explanations=self.engine.explanations, width=width)
         shown = [not (hide_client and line.style in ("client", "data")) for line in lines]
         if self.out is not None:
             self.out.write("".join(line.text + "\n" for line, keep in zip(lines, shown, strict=True) if keep))
             self.out.flush()
             return
+        self._print([styled for styled, keep in zip(styled_lines(lines), shown, strict=True) if keep])
+
+    def _print(self, lines: list[StyleAndTextTuples]) -> None:
+        if self.out is not None:
+            self.out.write("".join(plain_text(line) + "\n" for line in lines))
+            self.out.flush()
+            return
         fragments: StyleAndTextTuples = []
-        for styled, keep in zip(styled_lines(lines), shown, strict=True):
-            if keep:
-                fragments += [*styled, ("", "\n")]
+        for line in lines:
+            fragments += [*line, ("", "\n")]
         print_formatted_text(FormattedText(fragments), style=STYLE, end="", output=self._output)
 
     async def run(self) -> int:
         engine = self.engine
         await engine.start()
+        abandon_armed = False  # Ctrl-C was pressed once while a message was being typed
         try:
             while not engine.quit_requested:
                 self.history.refresh()
@@ -106,12 +119,20 @@ class Repl:
                 except KeyboardInterrupt:
                     if self.demo.end():
                         continue
+                    if writing_a_message(engine):  # the only way out of DATA that delivers nothing: hang up
+                        if abandon_armed:
+                            abandon_message(engine)
+                        else:
+                            engine.notice("info", "The server is reading the message.", ABANDON_HOW)
+                        abandon_armed = not abandon_armed
+                        continue
                     said = engine.cancel_input()
                     if said:
                         engine.notice("info", said)
                     continue
                 except EOFError:
                     break
+                abandon_armed = False
                 # One typed line is on screen already; a pasted block is better read again, paired with replies.
                 single = "\n" not in line
                 self._typed = single and (

@@ -191,7 +191,9 @@ class ShellEngine:
             self.state,
             addresses=addresses,
             history=self.history.lines(),
-            lessons=self.lessons.choices() if self.lessons is not None else [],
+            lessons=self.lessons.choices()
+            if self.lessons is not None and text_before_cursor.lstrip().startswith(META_PREFIX)
+            else (),
         )
         # A server's EHLO keywords and AUTH mechanisms end up in the menu: shown like any server text.
         return [c if (c.text + c.display + c.meaning).isprintable() else visible_data(c) for c in found]

@@ -27,6 +27,8 @@ class LessonStatus:
     markdown: str  # the introduction, the steps passed and the current one (or the summary at the end)
     step_index: int  # 0-based: the step the learner is on
     finished: bool
+    instruction: str | None = None  # the current step's instruction (None once the lesson is finished)
+    message_by_hand: bool = False  # the step's point is a message typed by hand, final "." included: no composer
 
 
 class LessonPlugin(Protocol):

@@ -34,6 +34,7 @@ from smtpshell.session.target import (
     is_choice,
     parse_connect_request,
 )
+from smtpshell.session.text_table import escape_cell
 
 if TYPE_CHECKING:
     from smtpshell.session.engine import ShellEngine
@@ -173,8 +174,9 @@ async def _help(engine: ShellEngine, args: list[str]) -> None:
                 "Type /help for the shell's commands, /explain TOPIC for reply codes and extensions.",
             )
         return
-    width = max(len(m.usage) for m in META_COMMANDS.values())
-    rows = "\n".join(f"{m.usage:<{width}}  {m.summary}" for m in META_COMMANDS.values())
+    rows = "| command | what it does |\n|---|---|\n" + "\n".join(
+        f"| {escape_cell(m.usage)} | {escape_cell(m.summary)} |" for m in META_COMMANDS.values()
+    )  # a table: each front end lays it out in two columns for its width (session/text_table.py)
     engine.notice(
         "info",
         "Type SMTP commands as a client would (EHLO, MAIL FROM:<...>, RCPT TO:<...>, DATA, "

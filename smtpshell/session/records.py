@@ -44,6 +44,9 @@ class Notice:
     detail: str = ""
     at: float = 0.0
     explanation: Explanation | None = None  # /explain's answer, for a front end that renders it richly
+    # The lesson's own words (a step, its why, a hint): a front end that shows the lesson beside the conversation
+    # may shorten this to its first line, so the text is in one place only.
+    lesson_text: bool = False
 
 
 @dataclass(frozen=True)

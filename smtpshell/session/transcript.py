@@ -16,6 +16,7 @@ from smtpshell.explain.render import render_brief
 from smtpshell.proto.client_state import DATA_END
 from smtpshell.proto.visible_text import visible
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
+from smtpshell.session.text_table import is_table_row, table_cells, table_lines
 
 LineStyle = Literal["client", "server", "data", "info", "warning", "error", "connection", "explanation"]
 
@@ -77,12 +78,34 @@ def display_lines(record: Record, *, explanations: bool = True, client: bool = T
     # A lone CR or LF sent on purpose (raw mode) would move the terminal's cursor: each shows as its picture.
     lines = [Line(line.style, visible_controls(line.text)) for line in record_lines(record, client=client)]
     if isinstance(record, Notice):
-        lines = [wrapped for line in lines for wrapped in _wrap(line, width)]
+        lines = [wrapped for line in _tables(lines, width) for wrapped in _wrap(line, width)]
     if explanations and isinstance(record, Exchange) and record.explanation is not None:
         # The short form under each reply keeps the conversation readable; /explain gives the whole text.
         text = render_brief(record.explanation, width=max(40, width - 1), indent="    ")
         lines += [Line("explanation", line) for line in text.splitlines()]
     return lines
+
+
+def _tables(lines: list[Line], width: int) -> list[Line]:
+    """A notice's Markdown table rows laid out in two columns for ``width`` (text_table.py)."""
+    out: list[Line] = []
+    rows: list[str] = []
+
+    def flush(like: Line) -> None:
+        laid = table_lines(table_cells(rows), width - 3)
+        out.extend(Line(like.style, "   " + (left + right).rstrip()) for left, right in laid)
+        rows.clear()
+
+    for line in lines:
+        if is_table_row(line.text):
+            rows.append(line.text)
+            continue
+        if rows:
+            flush(line)
+        out.append(line)
+    if rows:
+        flush(lines[-1])
+    return out
 
 
 # Each C0 control character but tab as its Unicode control picture (CR -> ␍): one cell wide, like the character.

@@ -8,6 +8,7 @@ in the order the lines were typed, so the screen never waits on the network and 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,20 +22,18 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, OptionList
+from textual.widgets import Input, OptionList, TextArea
 
 from smtpshell.meta_table import META_PREFIX, MetaCommand
 from smtpshell.proto.visible_text import visible, visible_lines
 from smtpshell.session.lab_commands import take_composer_text
 from smtpshell.session.records import ConnectionChange, Exchange, Notice, Record
 from smtpshell.session.visible_records import visible_record
-from smtpshell.tui.command_line import CommandLine
+from smtpshell.tui.command_line import CommandLine, command_placeholder
 from smtpshell.tui.composer import Composer
-from smtpshell.tui.demo_panel import DemoPanel, start_demo
 from smtpshell.tui.explanation import ExplanationPane
-from smtpshell.tui.help_screen import HelpScreen
+from smtpshell.tui.key_bar import KeyBar
 from smtpshell.tui.lesson_pane import LessonPane
-from smtpshell.tui.mailbox import MailboxScreen
 from smtpshell.tui.palette import MetaCommandProvider
 from smtpshell.tui.presenter import PRESENTER_CSS, toggle_presenter
 from smtpshell.tui.server_view import ServerView
@@ -45,10 +44,20 @@ from smtpshell.tui.transcript import Transcript
 
 if TYPE_CHECKING:
     from smtpshell.proto.policy import SandboxPolicy
+    from smtpshell.session.demo_run import DemoRun
     from smtpshell.session.engine import ShellEngine, Target
 
 NARROW_WIDTH = 110  # below this the explanation goes under the conversation instead of beside it
-MAIN_SCREEN_ACTIONS = {"toggle_pane", "scroll_explanation", "step_selection", "presenter"}  # they act on the panes
+# They act on the panes (or the command line) of the main screen: on the mailbox they would act unseen.
+MAIN_SCREEN_ACTIONS = {
+    "toggle_pane",
+    "scroll_explanation",
+    "scroll_conversation",
+    "step_selection",
+    "cancel",
+    "presenter",
+}
+BY_HAND = "the step wants it typed: a line, Enter, … a line of only . ends it"
 LESSON_KEYS = "/hint · /showme · F5 hides"
 LESSON_DONE_KEYS = "F5 hides · /lesson stop closes · /lesson: the next one"
 Job = Callable[[], Awaitable[None]]
@@ -76,6 +85,7 @@ def explain_error(error: BaseException) -> Notice:
 
 class SMTPShellApp(App[int]):
     TITLE = "smtpshell"
+    AUTO_FOCUS = "#command-input"  # keys typed while the shell starts go to the command line, not nowhere
     CSS_PATH = "smtpshell.tcss"
     CSS = HIGH_CONTRAST_CSS + PRESENTER_CSS
     COMMANDS = App.COMMANDS | {MetaCommandProvider}
@@ -86,10 +96,15 @@ class SMTPShellApp(App[int]):
         Binding("f4", "toggle_pane('server-view')", "Server"),
         Binding("f5", "toggle_pane('lesson')", "Lesson"),
         Binding("ctrl+t", "toggle_contrast", "Contrast"),
-        Binding("pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
-        Binding("pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll the conversation", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll the conversation", show=False),
+        Binding("shift+pageup", "scroll_explanation(-1)", "Scroll the explanation", show=False),
+        Binding("shift+pagedown", "scroll_explanation(1)", "Scroll the explanation", show=False),
         Binding("alt+up,ctrl+up", "step_selection(-1)", "Earlier reply", show=False),
         Binding("alt+down,ctrl+down", "step_selection(1)", "Later reply", show=False),
+        # Ctrl+C copies a selection; otherwise it cancels what is under way: the line being typed, a password
+        # prompt, or (pressed twice) a message half typed after DATA, by closing the connection.
+        Binding("ctrl+c", "cancel", "Cancel", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -121,10 +136,32 @@ class SMTPShellApp(App[int]):
         self._explanations = True
         self._lesson_markdown = ""
         self._last_record: Record | None = None
-        self.engine: ShellEngine = engine if engine is not None else self._make_engine()
-        self.engine.on_record = self._record_from_engine
-        self.engine.demo_presenter = lambda run: start_demo(self, run)  # /replay steps a key at a time here
-        self.submit(self._start_engine)  # the first job: connect, and show the greeting
+        self._tls: dict[str, str] | None = None  # the TLS the last connection record reported
+        self._abandon_armed = False  # Ctrl+C was pressed once while a message was being typed
+        self.lines_taken = 0  # lines handed to the engine so far (tests wait on it, then on wait_until_idle)
+        # The engine (the sandbox, the network, the explanations: most of the start-up time) is built by the first
+        # job, after the first frame is on the screen; until then the screen is drawn and keys are read.
+        self._engine = engine
+        if engine is not None:
+            self._wire_engine(engine)
+        self._first_frame = asyncio.Event()
+        self.submit(self._start_engine)  # the first job: build the engine, connect, and show the greeting
+
+    @property
+    def engine(self) -> ShellEngine:
+        if self._engine is None:  # asked for before the first job built it: build it now
+            self._engine = self._wire_engine(self._make_engine())
+        return self._engine
+
+    def _wire_engine(self, engine: ShellEngine) -> ShellEngine:
+        engine.on_record = self._record_from_engine
+        engine.demo_presenter = self._present_demo  # /replay steps a key at a time here
+        return engine
+
+    def _present_demo(self, run: DemoRun) -> None:
+        from smtpshell.tui.demo_panel import start_demo  # read on the first demo: the first frame comes sooner
+
+        start_demo(self, run)
 
     def _make_engine(self) -> ShellEngine:
         from smtpshell.session.engine import ShellEngine
@@ -145,8 +182,8 @@ class SMTPShellApp(App[int]):
                 yield ExplanationPane(id="explanation")
                 yield ServerView(id="server-view")
         yield Composer(id="composer")
-        yield CommandLine(self._completions, id="command-line")
-        yield Footer()
+        yield CommandLine(self._completions, self._nothing_to_complete, id="command-line")
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.theme = self._start_theme if self._start_theme in self.available_themes else DEFAULT_THEME
@@ -157,6 +194,7 @@ class SMTPShellApp(App[int]):
         self._theme_changed(self.current_theme)
         self.query_one(CommandLine).input.focus()
         self._run_engine()
+        self.call_after_refresh(self._first_frame.set)
 
     @property
     def main_screen(self) -> Screen[Any]:
@@ -186,6 +224,11 @@ class SMTPShellApp(App[int]):
     def _completions(self, text: str) -> list[Any]:
         return list(self.engine.completions(text))
 
+    def _nothing_to_complete(self, text: str) -> str:
+        from smtpshell.session.completion_hint import nothing_to_complete
+
+        return nothing_to_complete(text, self.engine.state)
+
     def _record_from_engine(self, record: Record) -> None:
         if threading.get_ident() == self._thread_id:
             self.post_message(RecordArrived(record))
@@ -203,12 +246,14 @@ class SMTPShellApp(App[int]):
 
     @work(group="engine", exclusive=True, exit_on_error=False)
     async def _run_engine(self) -> None:
+        await self._first_frame.wait()
         while True:
             job = await self._jobs.get()
             self.query_one(StatusBar).busy = "waiting for the server…"
             try:
                 await job()
             except Exception as error:  # shown, never raised: the app must keep running
+                self.log.error(f"a line failed: {error!r}")
                 self.post_message(RecordArrived(visible_record(explain_error(error))))
             finally:
                 self._pending -= 1
@@ -218,6 +263,8 @@ class SMTPShellApp(App[int]):
                     self.call_after_refresh(self._idle.set)
 
     async def _start_engine(self) -> None:
+        if self._engine is None:  # its modules are read in a thread: the screen stays responsive meanwhile
+            await asyncio.to_thread(importlib.import_module, "smtpshell.session.engine")
         await self.engine.start()
 
     def _after_step(self) -> None:
@@ -227,13 +274,21 @@ class SMTPShellApp(App[int]):
         if (mode, engine.prompt) != (command_line.mode, command_line.prompt):
             command_line.set_mode(mode, engine.prompt)
         composer = self.query_one(Composer)
+        lesson = engine.lessons.status() if engine.lessons is not None else None
         # After 354 (not for a BDAT chunk, which is also typed in data mode) the composer offers the message.
-        # A demo sends its own message lines, so its keys must not be taken by the composer.
-        if mode == "data" and self._mode != "data" and engine.state.in_data and not self.query(DemoPanel):
-            composer.open(engine.message_template())
+        # A demo sends its own message lines, so its keys must not be taken by the composer (the demo strip's
+        # module is read when a demo starts: queried by its type's name).
+        if mode == "data" and self._mode != "data" and engine.state.in_data and not self.query("DemoPanel"):
+            if lesson is not None and lesson.message_by_hand:
+                # The lesson's point is the message and its final "." typed by the learner: no composer, and the
+                # command line says so where it is typed (a toast would cover the step's example at 80x24).
+                command_line.input.placeholder = BY_HAND
+            else:
+                composer.open(engine.message_template())
         elif mode != "data" and composer.display:
             composer.close()
             command_line.input.focus()
+
         signed = take_composer_text(engine)  # /message --dkim after 354: edit the signed message before sending
         if signed is not None:
             composer.open(signed)
@@ -249,7 +304,9 @@ class SMTPShellApp(App[int]):
             self._explanations = engine.explanations
             self.query_one(ExplanationPane).display = engine.explanations
             self._fit_side()
-        self.query_one(StatusBar).update_state(self._target_label(), engine.state, engine.connected)
+        self._update_status()
+        instruction = lesson.instruction if lesson is not None else None
+        command_line.suggest(command_placeholder(engine.state, engine.connected, instruction))
         self._refresh_server_view()
         self._refresh_lesson()
         if engine.quit_requested:
@@ -259,6 +316,11 @@ class SMTPShellApp(App[int]):
         if self.main_screen.has_class("-composing") != composing:
             self.main_screen.set_class(composing, "-composing")
             self.refresh_bindings()  # on a narrow screen the pane keys go while composing
+
+    def _update_status(self) -> None:
+        engine = self.engine
+        tls = self._tls if engine.connected else None
+        self.query_one(StatusBar).update_state(self._target_label(), engine.state, engine.connected, tls)
 
     def _target_label(self) -> str:
         return self.engine.target.describe()
@@ -287,7 +349,8 @@ class SMTPShellApp(App[int]):
             pane.show_text(
                 lesson.title,
                 lesson.markdown,
-                at_last_heading=lesson.finished or lesson.step_index > 0,
+                # A small screen has no room for the introduction beside the step: the step comes first there.
+                at_last_heading=lesson.finished or lesson.step_index > 0 or self.main_screen.has_class("-narrow"),
                 keys=LESSON_DONE_KEYS if lesson.finished else LESSON_KEYS,
             )
             self._fit_side()
@@ -298,10 +361,12 @@ class SMTPShellApp(App[int]):
     @on(RecordArrived)
     def _show_record(self, event: RecordArrived) -> None:
         record = event.record
+        if isinstance(record, ConnectionChange):  # TLS as the connection reported it; none after a disconnect
+            self._tls = (record.tls_info or None) if record.event != "disconnected" else None
         transcript = self.query_one(Transcript)
         transcript.add_record(record)
         if isinstance(record, Exchange | ConnectionChange):
-            self.query_one(StatusBar).update_state(self._target_label(), self.engine.state, self.engine.connected)
+            self._update_status()
         if isinstance(record, Notice) and record.level == "error":
             self.notify(
                 visible_lines(record.detail or record.text), title=visible(record.text), severity="error", timeout=8
@@ -335,7 +400,12 @@ class SMTPShellApp(App[int]):
     @on(CommandLine.Submitted)
     def _line_submitted(self, event: CommandLine.Submitted) -> None:
         line = event.line
-        self.query_one(Transcript).following = True  # what the learner just typed is what they want explained
+        self.lines_taken += 1
+        transcript = self.query_one(Transcript)
+        transcript.following = True  # what the learner just typed is what they want explained
+        self._abandon_armed = False
+        if event.mode == "data" and "\n" not in line and line != "." and not line.startswith(META_PREFIX):
+            transcript.echo_message_line(line)  # shown as typed; the message goes out with its final "."
         self.submit(lambda: self.engine.submit(line))
 
     @on(Composer.Send)
@@ -370,7 +440,7 @@ class SMTPShellApp(App[int]):
 
     def action_help(self) -> None:
         focused = self.focused
-        if isinstance(self.screen, MailboxScreen):
+        if self.screen.has_class("mailbox"):
             context = "mailbox"
         elif self._mode in ("data", "secret"):
             context = self._mode
@@ -380,6 +450,8 @@ class SMTPShellApp(App[int]):
             context = "composer"
         else:
             context = "command"
+        from smtpshell.tui.help_screen import HelpScreen  # read when first opened: the first frame comes sooner
+
         self.push_screen(HelpScreen(context, self.engine.state))
 
     def action_toggle_pane(self, pane_id: str) -> None:
@@ -401,7 +473,43 @@ class SMTPShellApp(App[int]):
                 timeout=6,
             )
             return
+        from smtpshell.tui.mailbox import MailboxScreen  # read when first opened: the first frame comes sooner
+
         self.push_screen(MailboxScreen(self.engine.mailbox, **({"clock": self._clock} if self._clock else {})))
+
+    def action_cancel(self) -> None:
+        from smtpshell.session.abandon import HOW, writing_a_message
+
+        focused = self.focused
+        if isinstance(focused, Input | TextArea) and focused.selected_text:
+            focused.action_copy()
+            return
+        engine = self.engine
+        if writing_a_message(engine) and self._pending == 0:
+            if self._abandon_armed:
+                self._abandon_armed = False
+                self.submit(self._abandon_message)
+            else:
+                self._abandon_armed = True
+                self.notify(HOW, title="Abandon the message?", severity="warning", timeout=10)
+            return
+        if engine.mode == "secret" or engine.bdat_command is not None:
+            said = engine.cancel_input()
+            if said:
+                engine.notice("info", said)
+            self._after_step()
+            return
+        command_input = self.query_one(CommandLine).input
+        if command_input.value:
+            command_input.put("")
+        else:
+            self.notify("Nothing to cancel. Ctrl+Q (or /quit) leaves the shell.", timeout=4)
+
+    async def _abandon_message(self) -> None:
+        from smtpshell.session.abandon import abandon_message
+
+        self.clear_notifications()  # the question is answered
+        abandon_message(self.engine)
 
     def action_presenter(self) -> None:
         toggle_presenter(self)
@@ -420,6 +528,13 @@ class SMTPShellApp(App[int]):
         else:
             pane.scroll_page_down(animate=False)
 
+    def action_scroll_conversation(self, direction: int) -> None:
+        transcript = self.query_one(Transcript)
+        if direction < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)
+
     def action_step_selection(self, delta: int) -> None:
         self.query_one(Transcript).step(delta)
 
@@ -430,5 +545,5 @@ class SMTPShellApp(App[int]):
     async def close_engine(self) -> None:
         try:
             await asyncio.wait_for(self.engine.close(), timeout=5)
-        except Exception:  # leaving must not fail because the server is gone
-            pass
+        except Exception as error:  # leaving must not fail because the server is gone
+            self.log.warning(f"closing the session failed: {error!r}")

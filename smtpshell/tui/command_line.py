@@ -1,35 +1,41 @@
-"""The command line: what is typed is highlighted as it is typed, Tab completes from the engine's candidates (each
-with its one-line meaning), Up/Down walk the history.
+"""The command line: what is typed is highlighted as it is typed, a menu offers the engine's candidates (each with
+its one-line meaning), Tab completes, Up/Down walk the history.
 
-Rule: Enter always sends the line exactly as typed; only Tab (or a click in the dropdown) completes.
+Rules: every key is handled in the order it was typed, by the input itself, so a burst of keys (a fast typist,
+tmux send-keys, a paste without bracketing) edits and sends exactly what was typed: each Enter sends the line
+before it, once. Enter sends the line as typed, unless the learner moved into the menu to choose an entry.
+A pasted block of several lines stays on the line until Enter sends it whole (the engine pipelines it).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.content import Content
-from textual.dom import NoScreen
-from textual.geometry import Offset, Region, Spacing
+from textual.geometry import Offset
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Label
-from textual_autocomplete import AutoComplete, DropdownItem, TargetState
 
-from smtpshell.tui.highlighting import ThemeHighlighter, make_lexer, visible_controls
+from smtpshell.proto.client_state import ClientState
+from smtpshell.proto.commands import COMMANDS
+from smtpshell.tui.completion_menu import CompletionMenu
+from smtpshell.tui.highlighting import ThemeHighlighter, visible_controls
 
 if TYPE_CHECKING:
     from smtpshell.session.completion import Completion
 
 CompletionSource = Callable[[str], Sequence["Completion"]]
-DROPDOWN_ROWS = 10  # options visible at once; the CSS gives AutoComplete the same height
-MEANING_WIDTH = 60  # a meaning longer than this is cut with an ellipsis so the dropdown stays beside the cursor
-DROPDOWN_FRAME = 2  # the dropdown's border, left and right
-MEANING_GAP = 2  # between a candidate and its meaning
+MENU_DELAY = 0.05  # seconds of pause in typing before the menu follows the line (a fast typist types ~10 keys/s)
+HintSource = Callable[[str], str]
 
 PLACEHOLDERS = {
     "command": "an SMTP command (try EHLO me) or /help — Tab completes, F1 helps",
@@ -37,161 +43,89 @@ PLACEHOLDERS = {
     "secret": "typed without echo",
 }
 AUTH_PLACEHOLDER = "one base64 line answers the server's 334; * gives up"
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
-class CompletionDropdown(AutoComplete):
-    """The engine's candidates, already filtered and ordered by it; shown above the cursor when it is low."""
+def command_placeholder(state: ClientState, connected: bool, lesson_step: str | None = None) -> str:
+    """What the empty command line suggests now: the lesson step's command, unless it is an SMTP command and there
+    is no connection (after Ctrl+C abandoned a message it would go nowhere); else what the session expects."""
+    code = _CODE_SPAN.search(lesson_step) if lesson_step is not None else None
+    if code is not None and (connected or code.group(1).startswith("/")):
+        return f"the step says: {code.group(1)} — /hint helps, Tab completes"
+    if not connected:
+        return "not connected: /sandbox for the sandbox, /connect HOST for a server — F1 helps"
+    verbs = [verb for verb in state.next_verbs() if verb in COMMANDS]
+    if not verbs:
+        return PLACEHOLDERS["command"]
+    shown = " · ".join(COMMANDS[verb].syntax.split(" [")[0] for verb in verbs[:2])
+    return f"next: {shown} — Tab completes, F1 helps"
 
-    def __init__(self, target: Input, source: CompletionSource) -> None:
-        super().__init__(target, candidates=None, prevent_default_enter=False, prevent_default_tab=False)
-        self.source = source
-        self._by_value: dict[str, Completion] = {}
-        self._shown_key: tuple[tuple[str, str], ...] | None = None
-        self._width = 0  # the dropdown's width for the options shown, border included
 
-    # Keys are handled by CommandInput.on_key (before this hears of them); here only text changes matter.
-    def _listen_to_messages(self, event: events.Event) -> None:
-        if isinstance(event, Input.Changed):
-            self._handle_target_update()
+# Enter; and a line feed: keys typed while the shell starts, before the terminal is in raw mode, end in LF.
+SUBMIT_KEYS = ("enter", "ctrl+j")
 
-    def _rebuild_options(self, target_state: TargetState, search_string: str) -> None:
-        # Each keystroke asks twice (text and cursor change); rebuilding an unchanged list costs a layout.
-        completions = self._fetch(target_state) if self.target.has_focus else []
-        items = self._items(completions)  # also maps each shown row to its completion for this cursor position
-        key = (*((c.display, c.meaning) for c in completions), ("", str(self._room())))
-        if key == self._shown_key:
-            return
-        self._shown_key = key
-        option_list = self.option_list
-        option_list.clear_options()
-        if items:
-            option_list.add_options(items)
-            option_list.highlighted = 0
+# Input's own editing keys, run here as they arrive rather than by the app once the key has bubbled up to it:
+# by then the keys typed after them would already be in the line. Enter is ours; Ctrl+C is the app's.
+_OWN_KEYS = {"enter", "ctrl+c", "super+c"}
+EDITING_KEYS: dict[str, str] = {
+    key.strip(): binding.action
+    for binding in Input.BINDINGS
+    if isinstance(binding, Binding)
+    for key in binding.key.split(",")
+    if key.strip() not in _OWN_KEYS
+}
 
-    def _fetch(self, target_state: TargetState) -> list[Completion]:
-        try:
-            return list(self.source(target_state.text[: target_state.cursor_position]))
-        except Exception:  # completion must never break typing
-            return []
 
-    def action_show(self) -> None:
-        if not self.display:
-            super().action_show()
+def applied(text: str, cursor: int, completion: Completion) -> tuple[str, int]:
+    """The line and the cursor after taking ``completion`` at ``cursor``."""
+    start = max(0, cursor + completion.start_position)
+    return text[:start] + completion.text + text[cursor:], start + len(completion.text)
 
-    def action_hide(self) -> None:
-        if self.display:
-            super().action_hide()
 
-    def get_candidates(self, target_state: TargetState) -> list[DropdownItem]:
-        return self._items(self._fetch(target_state))
+def changes_something(text: str, cursor: int, completion: Completion) -> bool:
+    return applied(text, cursor, completion)[0] != text
 
-    def _room(self) -> int:
-        """The columns the dropdown may take: the whole width of the screen, at most."""
-        try:
-            return self.screen.scrollable_content_region.width or self.app.size.width
-        except NoScreen:  # not mounted yet
-            return self.app.size.width
 
-    def _items(self, completions: list[Completion]) -> list[DropdownItem]:
-        self._by_value = {}
-        if not completions:
-            self._width = 0
-            return []
-        width = max(len(c.display) for c in completions)
-        scrollbar = 1 if len(completions) > DROPDOWN_ROWS else 0
-        # Long meanings are cut with an ellipsis so that the whole dropdown fits on the screen; when only a few
-        # letters would be left (a very narrow terminal), the candidates go alone.
-        limit = min(MEANING_WIDTH, self._room() - DROPDOWN_FRAME - scrollbar - width - MEANING_GAP)
-        items = []
-        longest = 0
-        for completion in completions:
-            meaning = completion.meaning if limit >= 8 else ""
-            if len(meaning) > limit:
-                meaning = meaning[: limit - 1].rstrip() + "…"
-            main = Content(completion.display).stylize("bold")
-            if meaning:
-                main = Content.assemble(
-                    main.pad_right(width - len(completion.display) + MEANING_GAP), (meaning, "$text-muted")
-                )
-            self._by_value[main.plain] = completion
-            longest = max(longest, main.cell_length)
-            items.append(DropdownItem(main=main))
-        self._width = longest + scrollbar + DROPDOWN_FRAME
-        return items
-
-    def get_matches(
-        self, target_state: TargetState, candidates: list[DropdownItem], search_string: str
-    ) -> list[DropdownItem]:
-        return candidates
-
-    def should_show_dropdown(self, search_string: str) -> bool:
-        count = self.option_list.option_count
-        if not search_string.strip() or count == 0:
-            return False
-        if count == 1:
-            only = next(iter(self._by_value.values()), None)
-            if only is not None:
-                start = len(search_string) + only.start_position
-                return search_string[max(0, start) :] != only.text
-        return True
-
-    def apply_completion(self, value: str, state: TargetState) -> None:
-        completion = self._by_value.get(value)
-        if completion is None:
-            return
-        cursor = state.cursor_position
-        start = max(0, cursor + completion.start_position)
-        target = self.target
-        target.value = state.text[:start] + completion.text + state.text[cursor:]
-        target.cursor_position = start + len(completion.text)
-
-    def post_completion(self) -> None:
-        # Offer what may follow (MAIL -> FROM:<): the dropdown stays while there is something to choose.
-        self._handle_target_update()
-
-    def show_now(self) -> None:
-        """Tab on a line with nothing typed yet: show every candidate."""
-        state = self._get_target_state()
-        self._shown_key = None
-        self._rebuild_options(state, state.text[: state.cursor_position])
-        self._align_to_target()
-        if self.option_list.option_count:
-            self.action_show()
-
-    def move(self, delta: int) -> None:
-        options = self.option_list
-        if options.option_count:
-            options.highlighted = ((options.highlighted or 0) + delta) % options.option_count
-
-    def complete_highlighted(self) -> None:
-        self._complete(self.option_list.highlighted or 0)
-
-    def _align_to_target(self) -> None:
-        x, y = self.target.cursor_screen_offset
-        # The width of the options just built: the list's own size is the previous layout's until the next one.
-        width = self._width or self.option_list.outer_size.width
-        # The list may not be laid out yet: its height follows from the options (the CSS caps it, plus a border).
-        height = min(self.option_list.option_count, DROPDOWN_ROWS) + 2
-        screen = self.screen.scrollable_content_region
-        top = y + 1 if y + 1 + height <= screen.bottom else y - height  # above the line when it is at the bottom
-        x, top, _, _ = Region(x - 1, top, width, height).constrain("inside", "none", Spacing.all(0), screen)
-        offset = Offset(x, top)
-        if self.absolute_offset != offset:
-            self.absolute_offset = offset
+def block_summary(text: str) -> str:
+    count = text.count("\n") + 1
+    return f"{count} lines pasted · Enter sends all {count} (as one group where PIPELINING is offered)"
 
 
 class CommandInput(Input):
-    """An Input with SMTP highlighting, a history and the completion keys."""
+    """An Input with SMTP highlighting, a history, the completion menu and its keys."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        self.theme_highlighter = ThemeHighlighter(make_lexer("SMTPCommandLexer"))
+    class Entered(Message):
+        """Enter: ``line`` is what was on the command line (several lines for a pasted block)."""
+
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    class Hint(Message):
+        """A one-line note about the line (why Tab found nothing, a pasted block); empty clears it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, source: CompletionSource, hint: HintSource, *, id: str | None = None) -> None:
+        self.theme_highlighter = ThemeHighlighter("SMTPCommandLexer")
         super().__init__(
             placeholder=PLACEHOLDERS["command"], highlighter=self.theme_highlighter, id=id, select_on_focus=False
         )
+        self.source = source
+        self.hint = hint
+        self.mode = "command"
+        self.menu = CompletionMenu()
         self.history: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
-        self.dropdown: CompletionDropdown | None = None
+        self._typing = False  # the last change came from the keyboard: the menu may open
+        self._menu_timer: Timer | None = None
+        self._changed_at = 0.0
+        self.menu_settled = asyncio.Event()  # set when the menu shows the line as it is (tests wait on it)
+        self.menu_settled.set()
+        self._hint_shown = False
 
     @property
     def _value(self) -> Text:
@@ -203,6 +137,8 @@ class CommandInput(Input):
         if self.highlighter is not None:
             text = self.highlighter(text)
         return text
+
+    # ---- history ----------------------------------------------------------------------------------------
 
     def remember(self, line: str) -> None:
         if line.strip() and (not self.history or self.history[-1] != line):
@@ -219,6 +155,7 @@ class CommandInput(Input):
             index = len(self.history) - 1
         else:
             index = self._history_index + delta
+        self._typing = False
         if index >= len(self.history):
             self._history_index = None
             self.value = self._draft
@@ -227,34 +164,199 @@ class CommandInput(Input):
             self.value = self.history[self._history_index]
         self.cursor_position = len(self.value)
 
+    def put(self, text: str) -> None:
+        """Place text on the line, unsent, with no menu over it."""
+        self._typing = False
+        self.menu.hide()
+        self.value = text
+        self.cursor_position = len(text)
+        self._say(block_summary(text) if "\n" in text else "")
+
+    # ---- keys -------------------------------------------------------------------------------------------
+
     async def on_key(self, event: events.Key) -> None:
-        dropdown = self.dropdown
-        shown = dropdown is not None and bool(dropdown.display) and dropdown.option_list.option_count > 0
-        if event.key == "tab" and dropdown is not None and not self.password:
-            if shown:
-                dropdown.complete_highlighted()
+        key = event.key
+        menu = self.menu
+        if key in ("tab", "up", "down"):
+            self.flush_menu()  # they act on the menu: it must show the line as it is
+        if key in SUBMIT_KEYS:
+            self._stop(event)
+            chosen = menu.chosen
+            if chosen is not None:
+                self._take(chosen)
             else:
-                dropdown.show_now()
-                if dropdown.option_list.option_count == 1:
-                    dropdown.complete_highlighted()
-                elif not dropdown.display:
-                    return  # nothing to complete: Tab moves the focus as usual
-            event.prevent_default()
-            event.stop()
-        elif event.key in ("up", "down"):
-            event.prevent_default()
-            event.stop()
-            step = -1 if event.key == "up" else 1
-            if shown and dropdown is not None:
-                dropdown.move(step)
+                self._enter()
+        elif key == "tab" and not self.password:
+            self._stop(event)
+            self._tab()
+        elif key in ("up", "down"):
+            self._stop(event)
+            step = -1 if key == "up" else 1
+            if menu.is_open:
+                menu.move(step)
             elif not self.password:
                 self.history_step(step)
-        elif event.key == "escape" and shown and dropdown is not None:
-            dropdown.action_hide()
-            event.prevent_default()
-            event.stop()
-        elif event.key == "enter" and dropdown is not None:
-            dropdown.action_hide()
+        elif key == "escape" and menu.is_open:
+            self._stop(event)
+            self._typing = False
+            menu.hide()
+        else:
+            self._typing = True
+            action = EDITING_KEYS.get(key)
+            if action is not None:
+                self._stop(event)
+                await self.run_action(action)
+
+    @staticmethod
+    def _stop(event: events.Key) -> None:
+        event.prevent_default()
+        event.stop()
+
+    def on_paste(self, event: events.Paste) -> None:
+        # Input keeps only a paste's first line; a block of commands (lesson 10 pastes five) is kept whole, shown
+        # with a picture for each line break, and Enter sends it.
+        event.prevent_default()
+        event.stop()
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+        if self.password:
+            text = text.partition("\n")[0]
+        if not text:
+            return
+        self._typing = "\n" not in text
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        if "\n" in self.value:
+            self.menu.hide()
+            self._say(block_summary(self.value))
+
+    def _enter(self) -> None:
+        line = self.value
+        if self.mode == "command":
+            self.remember(line)
+        self._history_index = None
+        self._typing = False
+        self.menu.hide()
+        self.value = ""  # now, before the next key typed is read
+        self._say("")
+        self.post_message(self.Entered(line))
+
+    def _tab(self) -> None:
+        menu = self.menu
+        if menu.is_open:
+            self._take(menu.chosen or menu.completions[0])
+            return
+        text, cursor = self.value, self.cursor_position
+        completions = self._fetch(text[:cursor])
+        useful = [c for c in completions if changes_something(text, cursor, c)]
+        if len(completions) == 1 and useful:
+            self._take(useful[0])
+        elif len(completions) > 1:
+            self._open(completions)
+        else:
+            self._say("Tab: " + self._why_nothing(text[:cursor]))
+
+    def _take(self, completion: Completion) -> None:
+        self._typing = True  # what may follow is offered at once (MAIL -> FROM:< -> the addresses)
+        value, cursor = applied(self.value, self.cursor_position, completion)
+        self.value = value
+        self.cursor_position = cursor
+        self.menu.hide()
+
+    # ---- the menu ---------------------------------------------------------------------------------------
+
+    def watch_value(self) -> None:
+        if self._hint_shown and "\n" not in self.value:
+            self._say("")
+        self._schedule_menu()
+
+    def watch_cursor_position(self) -> None:
+        self._schedule_menu()
+
+    def _schedule_menu(self) -> None:
+        # Debounced: the menu follows the line once typing pauses (MENU_DELAY), so a fast typist or a burst of
+        # keys costs one completion and one redraw of the menu, not one per key. Tab, Up/Down and Enter bring it
+        # up to date first (flush_menu).
+        if not self.is_mounted:
+            return
+        self.menu_settled.clear()
+        self._changed_at = time.monotonic()
+        if self._menu_timer is None:  # one timer per pause, not one per key
+            self._menu_timer = self.set_timer(MENU_DELAY, self._menu_due)
+
+    def _menu_due(self) -> None:
+        self._menu_timer = None
+        waited = time.monotonic() - self._changed_at
+        if waited < MENU_DELAY:  # typing went on meanwhile
+            self._menu_timer = self.set_timer(MENU_DELAY - waited, self._menu_due)
+        else:
+            self._update_menu()
+
+    def flush_menu(self) -> None:
+        """Bring the menu up to date now if typing left it behind."""
+        if not self.menu_settled.is_set():
+            self._update_menu()
+
+    def _update_menu(self) -> None:
+        if self._menu_timer is not None:
+            self._menu_timer.stop()
+            self._menu_timer = None
+        self.menu_settled.set()
+        text, cursor = self.value, self.cursor_position
+        if not self._typing or not self.has_focus or self.password or not text[:cursor].strip() or "\n" in text:
+            self.menu.hide()
+            return
+        completions = self._fetch(text[:cursor])
+        if len(completions) == 1 and not changes_something(text, cursor, completions[0]):
+            completions = []  # the only candidate is what is typed already
+        if completions:
+            self._open(completions)
+        else:
+            self.menu.hide()
+
+    def _open(self, completions: Sequence[Completion]) -> None:
+        menu = self.menu
+        menu.show(completions, self._room())
+        # Anchored where the word being completed starts, as editors do: typing on within the word does not
+        # move the menu (each move costs a layout of the whole screen).
+        x, y = self.cursor_screen_offset
+        start = min((c.start_position for c in completions), default=0)
+        menu.place(Offset(x + start, y), self.screen.scrollable_content_region)
+
+    def _room(self) -> int:
+        return self.screen.scrollable_content_region.width or self.app.size.width
+
+    def _fetch(self, text: str) -> list[Completion]:
+        if self.mode != "command":
+            return []
+        try:
+            return list(self.source(text))
+        except Exception as error:  # typing must go on; the error is logged, and shown when debugging
+            self._report("completion", error)
+            return []
+
+    def _why_nothing(self, text: str) -> str:
+        try:
+            return self.hint(text)
+        except Exception as error:
+            self._report("the completion hint", error)
+            return "nothing to complete here"
+
+    def _report(self, what: str, error: Exception) -> None:
+        self.log.error(f"{what} failed for {self.value!r}: {error!r}")
+        if self.app.debug:
+            self.notify(f"{what} failed: {error!r}", title="Debug", severity="error")
+
+    def _say(self, text: str) -> None:
+        self._hint_shown = bool(text)
+        self.post_message(self.Hint(text))
+
+    @on(CompletionMenu.Chosen)
+    def _clicked(self, event: CompletionMenu.Chosen) -> None:
+        self._take(event.completion)
+        self.focus()
 
 
 class CommandLine(Horizontal):
@@ -266,24 +368,18 @@ class CommandLine(Horizontal):
             self.line = line
             self.mode = mode
 
-    def __init__(self, source: CompletionSource, *, id: str | None = None) -> None:
+    def __init__(self, source: CompletionSource, hint: HintSource | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
+        self.hint_source: HintSource = hint or (lambda text: "nothing to complete here")
         self.mode = "command"
         self.prompt = "smtp> "
 
     def compose(self) -> ComposeResult:
         yield Label("smtp> ", id="prompt")
-        command_input = CommandInput(id="command-input")
-        dropdown = CompletionDropdown(command_input, self._candidates)
-        command_input.dropdown = dropdown
+        command_input = CommandInput(self.source, self.hint_source, id="command-input")
         yield command_input
-        yield dropdown
-
-    def _candidates(self, text: str) -> Sequence[Completion]:
-        if self.mode != "command":
-            return []
-        return self.source(text)
+        yield command_input.menu
 
     @property
     def input(self) -> CommandInput:
@@ -296,9 +392,18 @@ class CommandLine(Horizontal):
         self.set_class(mode == "data", "-data")
         self.set_class(mode == "secret", "-secret")
         command_input = self.input
+        command_input.mode = mode
         command_input.password = mode == "secret"
-        command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
-        command_input.theme_highlighter.lexer = make_lexer("SMTPCommandLexer") if mode == "command" else None
+        if mode != "command" or prompt.startswith("auth"):
+            command_input.placeholder = AUTH_PLACEHOLDER if prompt.startswith("auth") else PLACEHOLDERS.get(mode, "")
+        command_input.theme_highlighter.enabled = mode == "command"
+        if mode != "command":
+            command_input.menu.hide()
+
+    def suggest(self, placeholder: str) -> None:
+        """The command-mode placeholder (it follows the session and the lesson)."""
+        if self.mode == "command" and not self.prompt.startswith("auth"):
+            self.input.placeholder = placeholder
 
     def set_theme_variables(self, variables: dict[str, str]) -> None:
         self.input.theme_highlighter.set_theme(variables)
@@ -307,15 +412,15 @@ class CommandLine(Horizontal):
     def put(self, text: str) -> None:
         """Place text on the line, unsent (/showme, the palette)."""
         command_input = self.input
-        command_input.value = text
-        command_input.cursor_position = len(text)
+        command_input.put(text)
         command_input.focus()
 
-    @on(Input.Submitted, "#command-input")
-    def _submitted(self, event: Input.Submitted) -> None:
+    @on(CommandInput.Entered)
+    def _entered(self, event: CommandInput.Entered) -> None:
         event.stop()
-        line = event.value
-        if self.mode == "command":
-            self.input.remember(line)
-        self.input.value = ""
-        self.post_message(self.Submitted(line, self.mode))
+        self.post_message(self.Submitted(event.line, self.mode))
+
+    @on(CommandInput.Hint)
+    def _hint(self, event: CommandInput.Hint) -> None:
+        event.stop()
+        self.border_subtitle = event.text

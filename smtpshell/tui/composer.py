@@ -25,10 +25,11 @@ class Composer(Vertical):
 
     DEFAULT_CLASSES = "pane"
     BORDER_TITLE = "Message (DATA)"
+    BORDER_SUBTITLE = "Ctrl+S sends · Esc: type the lines yourself"
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send message", priority=True),
+        Binding("ctrl+s", "send", "Send", priority=True),
         # priority: the editor would take Escape first, to move the focus on (to the Send button: Enter would send)
-        Binding("escape", "dismiss", "Type lines myself", priority=True),
+        Binding("escape", "dismiss", "Type lines", priority=True),
     ]
 
     class Send(Message):

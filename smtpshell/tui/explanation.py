@@ -129,7 +129,11 @@ def render_selection(record: Record | None, width: int = 80) -> Content:
         style = {"error": "bold $text-error", "warning": "bold $text-warning"}.get(record.level, "bold $text-primary")
         body = inline_markup(record.text, style)
         if record.detail:
-            body = Content.assemble(body, "\n\n", Content("\n").join(notice_lines(record.detail, style="", indent="")))
+            body = Content.assemble(
+                body,
+                "\n\n",
+                Content("\n").join(notice_lines(record.detail, style="", indent="", joined=record.lesson_text)),
+            )
         return body
     return _connection_detail(record)
 

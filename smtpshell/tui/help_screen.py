@@ -21,7 +21,8 @@ from smtpshell.tui.inline_markup import inline_markup
 FOCUS_HELP = {
     "command": "You are on the **command line**. Type an SMTP command and press Enter; it goes to the server "
     "exactly as typed. **Tab** completes (each choice says what it means), **Up/Down** walk your history, "
-    "**Alt+Up/Alt+Down** choose an earlier reply to explain, **PageUp/PageDown** scroll its explanation.",
+    "**Alt+Up/Alt+Down** choose an earlier reply to explain, **PageUp/PageDown** scroll the conversation, "
+    "**Shift+PageUp/PageDown** the explanation.",
     "transcript": "You are in the **conversation**. **Up/Down** (or a click) choose an exchange; the explanation "
     "pane explains its reply. `C:` lines are what your client sent, `S:` lines what the server answered; "
     "🔒 marks lines that travelled inside TLS.",
@@ -40,7 +41,8 @@ NOT_CONNECTED = "Use `/sandbox` for the built-in server or `/connect HOST[:PORT]
 
 KEYS = [
     ("F1", "this help"),
-    ("PageUp / PageDown", "scroll the explanation"),
+    ("PageUp / PageDown", "scroll the conversation"),
+    ("Shift+PageUp / PageDown", "scroll the explanation"),
     ("F2", "presenter layout: the conversation takes the screen, the reply written large (F2 again: back)"),
     ("F3", "the mailbox: what the sandbox accepted"),
     ("F4", "the sandbox's side: each reply and its rule"),

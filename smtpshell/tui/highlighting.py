@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
 from pygments.token import Token, _TokenType
 from rich.highlighter import Highlighter
 from rich.style import Style as RichStyle
 from rich.text import Text
+from textual import log
 from textual.content import Content
 from textual.style import Style
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 TOKEN_STYLES: dict[_TokenType, str] = {
     Token.Keyword: "bold $text-accent",  # SMTP verbs
@@ -85,10 +89,13 @@ def highlight(text: str, lexer: Lexer | None, base_style: str = "") -> Content:
 
 
 class ThemeHighlighter(Highlighter):
-    """A Rich highlighter for Textual's Input, whose styles follow the app's theme (call ``set_theme``)."""
+    """A Rich highlighter for Textual's Input, whose styles follow the app's theme (call ``set_theme``). The lexer
+    is loaded by name when there is first something to highlight (pygments is not needed for the first frame);
+    ``enabled`` turns it off (a message line, a password)."""
 
-    def __init__(self, lexer: Lexer | None) -> None:
-        self.lexer = lexer
+    def __init__(self, lexer_name: str) -> None:
+        self.lexer_name = lexer_name
+        self.enabled = True
         self._resolved: dict[str, RichStyle] = {}
         self._variables: dict[str, str] = {}
 
@@ -101,15 +108,23 @@ class ThemeHighlighter(Highlighter):
         if resolved is None:
             try:
                 resolved = Style.parse(style, self._variables).rich_style
-            except Exception:  # a variable the theme lacks: plain text beats a crash while typing
+            except Exception as error:  # a variable the theme lacks: plain text beats a crash while typing
+                log.error(f"the highlighting style {style!r} does not resolve in this theme: {error!r}")
                 resolved = RichStyle()
             self._resolved[style] = resolved
         return resolved
 
+    @property
+    def lexer(self) -> Lexer | None:
+        return make_lexer(self.lexer_name) if self.enabled else None
+
     def highlight(self, text: Text) -> None:
-        if self.lexer is None or not text.plain:
+        if not self.enabled or not text.plain:
             return
-        for start, end, style in spans(text.plain, self.lexer):
+        lexer = make_lexer(self.lexer_name)
+        if lexer is None:
+            return
+        for start, end, style in spans(text.plain, lexer):
             text.stylize(self._rich(style), start, end)
 
 

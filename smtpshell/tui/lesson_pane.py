@@ -34,8 +34,15 @@ class LessonPane(VerticalScroll):
         self.run_worker(self._update(markdown, at_last_heading), group="lesson-text", exclusive=True)
 
     async def _update(self, markdown: str, at_last_heading: bool) -> None:
+        self._at_last_heading = at_last_heading
         await self.query_one(Markdown).update(markdown)
         self.call_after_refresh(self._scroll, at_last_heading)
+
+    _at_last_heading = False
+
+    def on_resize(self) -> None:
+        # A pane just shown (or a terminal resized) is laid out after the scroll above was asked for: again.
+        self.call_after_refresh(self._scroll, self._at_last_heading)
 
     def _scroll(self, at_last_heading: bool) -> None:
         headings = self.query("MarkdownH2")  # by name: the class lives in a private module

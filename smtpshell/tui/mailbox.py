@@ -18,12 +18,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from smtpshell.proto.events import Message
 from smtpshell.proto.visible_text import visible, visible_lines
 from smtpshell.session.message_preview import PREVIEW_OCTETS, left_out_note, message_preview
+from smtpshell.tui.key_bar import KeyBar
 
 EMPTY = (
     "The sandbox has not accepted any message yet.\n\n"
@@ -115,10 +116,14 @@ def local_time(at: float) -> str:
 class MailboxScreen(Screen[None]):
     """A full screen, because a message needs the room; Escape (or F3) goes back to the conversation."""
 
+    DEFAULT_CLASSES = "mailbox"  # how the app's F1 knows it is in front (without importing this module)
     BINDINGS = [
         Binding("escape,f3", "app.pop_screen", "Back"),
         Binding("r", "reload", "Reload"),
     ]
+
+    def on_screen_resume(self) -> None:
+        self.refresh_bindings()  # now that it is in front, the app's keys for the panes behind it are off
 
     def __init__(self, messages: Callable[[], list[Message]], clock: Callable[[float], str] = local_time) -> None:
         super().__init__()
@@ -133,7 +138,7 @@ class MailboxScreen(Screen[None]):
                 for name in ("Envelope", "Headers", "Body", "Raw"):
                     with TabPane(name, id=f"tab-{name.lower()}"), VerticalScroll():
                         yield Static(id=f"mailbox-{name.lower()}")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#mailbox-list", OptionList).border_title = "Mailbox"

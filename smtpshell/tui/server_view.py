@@ -13,7 +13,6 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from smtpshell.proto.events import Authenticated, CommandReceived, SendReply
 from smtpshell.proto.visible_text import visible
 from smtpshell.tui.highlighting import reply_style
 
@@ -28,6 +27,8 @@ NO_SANDBOX = (
 
 
 def render_entry(entry: LogEntry) -> Content:
+    from smtpshell.proto.events import Authenticated, CommandReceived, SendReply  # only once the view opens
+
     item = entry.item
     if isinstance(item, CommandReceived):
         return Content.assemble(("read    ", "$text-muted"), (visible(item.line), "$text-secondary"))

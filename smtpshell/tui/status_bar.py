@@ -19,14 +19,29 @@ def _field(label: str, value: str, style: str) -> Content:
     return Content.assemble((label + " ", "$text-muted"), (visible(value), style))
 
 
-def render_status(target: str, state: ClientState, connected: bool, busy: str = "") -> Content:
+def _tls_field(tls: dict[str, str] | None) -> Content:
+    """TLS as the connection reported it: off, on and verified, or on with an unchecked certificate."""
+    if not tls:
+        return _field("TLS", "off", "$text-warning")
+    if tls.get("verified", "").startswith("yes"):  # "yes: chain and host name ... checked"
+        return _field("TLS", f"{tls.get('version') or 'on'} 🔒 verified", "bold $text-success")
+    return _field("TLS", f"{tls.get('version') or 'on'} ⚠ certificate NOT checked", "bold $text-error")
+
+
+def render_status(
+    target: str, state: ClientState, connected: bool, busy: str = "", tls: dict[str, str] | None = None
+) -> Content:
+    """``tls`` is the TLS the connection reported (a ConnectionChange's tls_info), None when there is none."""
     target = visible(target)  # a host name, like the envelope, is text the terminal must not obey
-    if connected:
-        where = Content(target).stylize("bold $text-success")
-    else:
-        where = Content(f"{target}: not connected").stylize("bold $text-warning")
-    tls = _field("TLS", "on 🔒", "bold $text-success") if state.tls else _field("TLS", "off", "$text-warning")
-    fields = [where, tls]
+    if not connected:  # nothing is true of a session that is gone: no TLS, no login, no envelope
+        fields = [Content(f"{target}: not connected").stylize("bold $text-warning")]
+        if busy:
+            fields.append(Content(busy).stylize("italic $text-accent"))
+        return SEPARATOR.join(fields)
+    where = Content(target).stylize("bold $text-success")
+    # The session's state decides whether TLS is on (a failed handshake leaves it off); the record says how.
+    tls_field = _tls_field((tls or {"verified": "yes"}) if state.tls else None)
+    fields = [where, tls_field]
     if state.authenticated:
         fields.append(_field("auth", state.authenticated, "$text-success"))
     else:
@@ -60,17 +75,20 @@ class StatusBar(Static):
         super().__init__(id=id)
         self.state = ClientState()
         self.connected = False
+        self.tls: dict[str, str] | None = None
 
-    def update_state(self, target: str, state: ClientState, connected: bool) -> None:
+    def update_state(self, target: str, state: ClientState, connected: bool, tls: dict[str, str] | None = None) -> None:
         """``connected`` comes from the connection itself: a server that hung up while the learner was idle
-        leaves the session state as it was until the next command finds out."""
+        leaves the session state as it was until the next command finds out. ``tls`` is the TLS the last
+        connection record reported (None: no TLS on this connection)."""
         self.state = state.copy()
         self.target = target
         self.connected = connected
+        self.tls = tls
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        self.update(render_status(self.target, self.state, self.connected, self.busy))
+        self.update(render_status(self.target, self.state, self.connected, self.busy, self.tls))
 
     def watch_busy(self) -> None:
         self.refresh_status()

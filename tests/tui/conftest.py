@@ -16,8 +16,10 @@ from smtpshell.tui.app import SMTPShellApp
 
 @pytest.fixture
 def make_app(smtpshell_home: Path) -> Callable[..., SMTPShellApp]:
-    def make(target: Target | None = None, **options: Any) -> SMTPShellApp:
+    def make(target: Target | None = None, lesson_id: str | None = None, **options: Any) -> SMTPShellApp:
         engine = ShellEngine(target, data_dir=smtpshell_home, lessons=ShellLessons())
+        if lesson_id is not None:
+            engine.startup_lines.append(f"/lesson {lesson_id}")
         return SMTPShellApp(target, engine=engine, **options)
 
     return make

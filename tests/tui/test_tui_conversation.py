@@ -128,7 +128,7 @@ async def test_starttls_with_the_sandbox_marks_what_follows_as_encrypted(make_ap
         assert "TLS off" in status_text(app)
         await type_line(pilot, app, "STARTTLS")
         assert any(isinstance(r, ConnectionChange) and r.event == "tls" for r in records(app))
-        assert "TLS on" in status_text(app)
+        assert "🔒 verified" in status_text(app)
         await type_line(pilot, app, "EHLO me")
         ehlo = last_exchange(app)
         assert ehlo.tls and ehlo.reply is not None and ehlo.reply.code == 250

@@ -9,10 +9,11 @@ import pytest
 from textual.widgets import Static
 
 from smtpshell.tui.app import SMTPShellApp
-from smtpshell.tui.command_line import CommandLine, CompletionDropdown
+from smtpshell.tui.command_line import CommandLine
+from smtpshell.tui.completion_menu import CompletionMenu
 from smtpshell.tui.explanation import ExplanationPane
 from smtpshell.tui.mailbox import MailboxScreen
-from tests.tui.shell_driver import settle, type_line, wait_for
+from tests.tui.shell_driver import menu_settled, settle, type_line, wait_for
 
 MakeApp = Callable[..., SMTPShellApp]
 KEYWORDS = ("PIPELINING", "SIZE", "STARTTLS", "ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP")
@@ -26,18 +27,17 @@ async def test_the_address_dropdown_stays_inside_the_screen(make_app: MakeApp, s
         await type_line(pilot, app, "EHLO me")
         app.query_one(CommandLine).input.focus()
         await pilot.press("M", "A", "I", "L", "tab")  # completes MAIL FROM:< and offers the addresses
-        dropdown = app.query_one(CompletionDropdown)
-        await wait_for(pilot, lambda: bool(dropdown.display) and dropdown.option_list.option_count > 0, "the list")
+        menu = app.query_one(CompletionMenu)
+        await menu_settled(pilot, app)
+        assert menu.is_open and menu.option_count > 0
         await pilot.pause()
-        shown = [
-            str(dropdown.option_list.get_option_at_index(i).prompt) for i in range(dropdown.option_list.option_count)
-        ]
+        shown = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
         rows = {text.split()[0]: text for text in shown}
         assert "a mailing list the sandbox knows" in rows["staff@sandbox.test"]
         assert "a mailbox the sandbox knows" in rows["alice@sandbox.test"]
         assert rows["<>"].endswith("…")  # the null sender's long meaning is cut, not pushed off the screen
-        assert dropdown.region.x >= 0 and dropdown.region.right <= size[0]
-        assert max(len(text) for text in shown) <= dropdown.option_list.content_region.width
+        assert menu.region.x >= 0 and menu.region.right <= size[0]
+        assert max(len(text) for text in shown) <= menu.content_region.width
 
 
 async def test_the_mailbox_footer_offers_only_keys_that_work_there(make_app: MakeApp) -> None:
@@ -93,3 +93,18 @@ async def test_the_ehlo_explanation_wraps_its_own_lines(make_app: MakeApp, size:
         table = lines[start : lines.index("", start)]
         assert len(table) >= len(KEYWORDS) and all(any(row.startswith(k) for row in table) for k in KEYWORDS)
         assert max(len(row) for row in table) <= body.content_region.width
+
+
+def test_a_control_character_in_a_candidate_is_shown_as_its_picture() -> None:
+    from smtpshell.session.completion import Completion
+    from smtpshell.tui.completion_menu import menu_rows
+
+    rows, _ = menu_rows(
+        [
+            Completion("a\x1b[31m@x.test>", 0, "a\x1b[31m@x.test", "used before"),
+            Completion("b@x.test>", 0, "b@x.test", "m"),
+        ],
+        80,
+    )
+    assert "\x1b" not in rows[0].plain and "␛[31m" in rows[0].plain
+    assert rows[0].plain.index("used") == rows[1].plain.index("m")  # the meanings stay in one column

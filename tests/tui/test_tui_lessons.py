@@ -65,19 +65,19 @@ async def test_the_summary_stays_in_the_lesson_pane_until_the_learner_closes_it(
         assert "f5" not in app.screen.active_bindings
 
 
-async def test_lesson_texts_in_the_conversation_show_no_markdown_markers(make_app: MakeApp) -> None:
+async def test_lesson_texts_are_in_the_lesson_pane_only_the_conversation_marks_the_moment(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot, app)
         await type_line(pilot, app, "/lesson first-conversation")
         (step,) = notices(app, "Step 1 of 2")
-        assert "`HELO`" in step.detail  # the lesson file writes it as code...
+        assert "`HELO`" in step.detail and step.lesson_text  # the lesson file writes it as code...
         shown = transcript_entry(app, step)
-        assert "the command HELO (with one L)" in shown  # ...the learner reads it without the backticks
-        assert "`" not in shown and "**" not in shown
+        assert shown.strip().startswith("ℹ Step 1 of 2") and "\n" not in shown.strip()  # one line: a pointer
+        assert "the lesson pane" in shown and "HELO (with one L)" not in shown
+        assert "`HELO`" in pane_source(app)  # ...and the pane renders it as code
         (intro,) = notices(app, "Lesson 1")
-        assert "**greeting**" in intro.detail
-        assert "**" not in transcript_entry(app, intro) and "greeting" in transcript_entry(app, intro)
+        assert "**greeting**" in intro.detail and "greeting" not in transcript_entry(app, intro)
 
 
 async def test_a_started_lesson_announces_its_step_after_the_new_greeting(make_app: MakeApp) -> None:

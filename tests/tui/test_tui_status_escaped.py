@@ -21,9 +21,11 @@ def test_render_status_escapes_the_target_and_the_envelope() -> None:
     state = ClientState()
     state.apply("EHLO me\x1b[2J", Reply.make(250, ["ok"]))
     state.apply("MAIL FROM:<a\x9b@b.test>", Reply.make(250, "ok"))
-    shown = render_status(f"{HOST}:25", state, connected=False).plain
-    assert "ev\\x1b]0;title\\x07il.invalid:25" in shown and "a\\x9b@b.test" in shown
-    assert not [char for char in RAW if char in shown]
+    gone = render_status(f"{HOST}:25", state, connected=False).plain  # a session that is gone shows no envelope
+    shown = render_status(f"{HOST}:25", state, connected=True).plain
+    assert "ev\\x1b]0;title\\x07il.invalid:25" in gone and "ev\\x1b]0;title\\x07il.invalid:25" in shown
+    assert "a\\x9b@b.test" in shown
+    assert not [char for char in RAW if char in shown + gone]
 
 
 async def test_a_hostile_target_name_reaches_no_widget_raw(make_app: MakeApp) -> None:
