@@ -9,6 +9,7 @@ from pathlib import Path
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from smtpshell.lessons.shell_link import ShellLessons
 from smtpshell.repl.app import Repl
 from smtpshell.repl.markdown_lines import notice_fragment_lines, plain_text
 from smtpshell.session.engine import ShellEngine
@@ -17,7 +18,7 @@ from smtpshell.session.records import Notice
 
 async def test_lesson_text_shows_no_markdown_markers(smtpshell_home: Path) -> None:
     out = io.StringIO()
-    engine = ShellEngine(data_dir=smtpshell_home)
+    engine = ShellEngine(data_dir=smtpshell_home, lessons=ShellLessons())
     with create_pipe_input() as pipe:
         pipe.send_text("/lesson sending-a-message\r/quit\r")
         await Repl(engine, input=pipe, output=DummyOutput(), out=out).run()
