@@ -40,4 +40,6 @@ def abandon_message(engine: ShellEngine) -> None:
         f"The {lines} line{'s' if lines != 1 else ''} typed so far went nowhere: a server takes a message only when "
         f"it answers the final '.' (RFC 5321 §4.1.1.4). {RECONNECT_ADVICE}",
     )
-    engine.emit(ConnectionChange("disconnected", engine.target.describe(), ABANDONED_REASON, at=time.time()))
+    engine.emit(
+        ConnectionChange("disconnected", engine.target.describe(), ABANDONED_REASON, at=time.time(), initiator="client")
+    )

@@ -247,7 +247,9 @@ class ShellEngine:
             await self._auto_starttls()
         return self.connected
 
-    async def disconnect(self, reason: str, *, quietly: bool = False) -> None:
+    async def disconnect(
+        self, reason: str, *, quietly: bool = False, initiator: Literal["client", "server"] = "client"
+    ) -> None:
         self._stop_watching()
         connection, self.connection = self.connection, None
         if connection is None:
@@ -257,7 +259,9 @@ class ShellEngine:
         self.state.closed = True
         self._reset_input()
         if not quietly:
-            self.emit(ConnectionChange("disconnected", self.target.describe(), reason, at=time.time()))
+            self.emit(
+                ConnectionChange("disconnected", self.target.describe(), reason, at=time.time(), initiator=initiator)
+            )
 
     async def _endpoint(self, target: Target) -> tuple[str, int, TLSSettings | None]:
         if target.kind == "remote":
@@ -453,7 +457,9 @@ class ShellEngine:
             "Interrupted: the shell closed the connection.",
             "A reply arriving late would be taken for the answer to your next command. " + self.reconnect_advice(),
         )
-        self.emit(ConnectionChange("disconnected", self.target.describe(), "interrupted", at=time.time()))
+        self.emit(
+            ConnectionChange("disconnected", self.target.describe(), "interrupted", at=time.time(), initiator="client")
+        )
 
     def cancel_input(self) -> str | None:
         """Ctrl-C at a prompt: drop a pending password or BDAT chunk; a started message cannot be taken back."""
@@ -676,7 +682,10 @@ class ShellEngine:
         verb = split_command(command).verb if command not in (GREETING, DATA_END, AUTH_RESPONSE) else command
         if self.state.closed or reply.code == 421:
             why = "after QUIT" if reply.code == 221 else f"with {reply.code}"
-            await self.disconnect(f"the server closed the connection {why}")
+            # After QUIT the client asked for the end; otherwise the server chose it.
+            await self.disconnect(
+                f"the server closed the connection {why}", initiator="client" if reply.code == 221 else "server"
+            )
             if reply.code != 221:
                 self.notice("warning", "The server closed the connection.", self.reconnect_advice())
             return
@@ -753,7 +762,10 @@ class ShellEngine:
                 "and the sandbox makes a new one.",
             )
         if was_connected or connection is not None:
-            self.emit(ConnectionChange("disconnected", self.target.describe(), "the connection failed", at=time.time()))
+            failed = "the connection failed"
+            self.emit(
+                ConnectionChange("disconnected", self.target.describe(), failed, at=time.time(), initiator="error")
+            )
 
 
 def _meta() -> Any:

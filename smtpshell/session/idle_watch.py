@@ -123,7 +123,11 @@ async def _peer_hung_up(engine: ShellEngine, connection: ClientConnection, said:
     how = "reset the connection" if reset else "closed the connection"
     engine.emit(
         ConnectionChange(
-            "disconnected", engine.target.describe(), f"the server {how} while you were idle", at=time.time()
+            "disconnected",
+            engine.target.describe(),
+            f"the server {how} while you were idle",
+            at=time.time(),
+            initiator="server",
         )
     )
     engine.notice("warning", _headline(last, how), _detail(engine, last, problem, typed))

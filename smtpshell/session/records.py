@@ -58,6 +58,10 @@ class ConnectionChange:
     detail: str = ""
     tls_info: dict[str, str] = field(default_factory=dict)
     at: float = 0.0
+    # A disconnection: who ended it. "client": the learner or the shell asked (QUIT, /sandbox, Ctrl-C); "server":
+    # the server hung up unasked (421, idle); "error": the connection failed. A front end decides on this, never
+    # on the wording of ``detail``.
+    initiator: Literal["client", "server", "error"] | None = None
 
 
 Record = Exchange | Notice | ConnectionChange

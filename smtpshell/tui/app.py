@@ -385,8 +385,7 @@ class SMTPShellApp(App[int]):
     def _unexpected(self, change: ConnectionChange) -> bool:
         """Whether a disconnection deserves a pop-up: not when the learner asked for it (QUIT, /sandbox, a
         lesson's fresh session), nor right after an error that was already shown."""
-        reason = change.detail or ""
-        if reason.startswith("the shell ") or reason.endswith("after QUIT"):
+        if change.initiator == "client":
             return False
         previous = self._last_record
         return not (isinstance(previous, Notice) and previous.level == "error")
