@@ -105,7 +105,7 @@ def pointless_warning(line: str, state: ClientState, *, held: bool = True) -> st
     for rule in POINTLESS_RULES:
         if verb in rule.verbs and rule.applies(state):
             outcome = HELD if held else SENT_ANYWAY
-            return f"{rule.warning} The server would most likely answer {rule.reply}. {outcome}"
+            return f"{rule.warning} The server would most likely answer {_as_sent(rule.reply, state)}. {outcome}"
     return None
 
 
@@ -166,3 +166,11 @@ def plaintext_credentials_warning(
         "not on this machine. Send STARTTLS first (then EHLO again), as /auth insists. "
         + ("Not sent; send the same line again to send it anyway." if held else SENT_ANYWAY)
     )
+
+
+def _as_sent(reply: str, state: ClientState) -> str:
+    """``reply`` as this server would send it: an enhanced code ("5.5.1") only after an EHLO that advertised
+    ENHANCEDSTATUSCODES (RFC 2034 §3); before EHLO, or after HELO, the bare code."""
+    if state.esmtp and state.advertised("ENHANCEDSTATUSCODES"):
+        return reply
+    return " ".join(word for word in reply.split() if word.count(".") != 2)
