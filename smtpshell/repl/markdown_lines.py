@@ -43,6 +43,9 @@ def wrap_spans(spans: list[Span], width: int, first: str, after: str, base: str)
 def notice_fragment_lines(notice: Notice, width: int) -> list[StyleAndTextTuples]:
     """The notice as screen lines: its headline after a marker, then its detail, Markdown rendered."""
     base = f"class:{notice.level}"
+    # The last column stays free: a line that fills it left the cursor there, and the newline after it showed as
+    # an empty line in the middle of a paragraph.
+    width -= 1
     out = wrap_spans(inline_spans(notice.text), width, MARKERS[notice.level], INDENT, base)
     for block in markdown_blocks(notice.detail, joined=notice.lesson_text):
         if block.kind == "blank":

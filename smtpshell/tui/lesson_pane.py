@@ -35,10 +35,19 @@ class LessonPane(VerticalScroll):
 
     async def _update(self, markdown: str, at_last_heading: bool) -> None:
         self._at_last_heading = at_last_heading
+        # Text added under the same step (a hint; the last line, the keys' reminder, moves below it) is what the
+        # learner just asked for: show the end, not the top, or a hint under a long introduction stays out of view.
+        before = self._markdown.rpartition("\n")[0]
+        added_below = bool(before) and markdown.startswith(before) and markdown != self._markdown
+        self._markdown = markdown
         await self.query_one(Markdown).update(markdown)
-        self.call_after_refresh(self._scroll, at_last_heading)
+        if added_below:
+            self.call_after_refresh(self.scroll_end, animate=False)
+        else:
+            self.call_after_refresh(self._scroll, at_last_heading)
 
     _at_last_heading = False
+    _markdown = ""
 
     def on_resize(self) -> None:
         # A pane just shown (or a terminal resized) is laid out after the scroll above was asked for: again.
@@ -53,4 +62,5 @@ class LessonPane(VerticalScroll):
 
     def clear(self) -> None:
         self.has_text = False
+        self._markdown = ""
         self.display = False

@@ -40,3 +40,12 @@ def test_a_numbered_item_folds_under_its_text() -> None:
     detail = "1. `MAIL FROM:<sender>` — who is sending (and where problems should be reported), " * 2
     lines = [plain_text(line) for line in notice_fragment_lines(Notice("info", "Steps", detail), 60)]
     assert lines[1].startswith("   1. MAIL FROM:<sender>") and lines[2].startswith("      ")
+
+
+def test_no_line_fills_the_last_column() -> None:
+    # A line exactly as wide as the terminal leaves the cursor in the last column: the newline after it showed as
+    # an empty line inside a paragraph at 80 columns (lesson 12's "Why", lesson 12 step 4).
+    words = " ".join(f"w{'x' * (n % 7)}" for n in range(200))
+    for width in range(40, 101):
+        lines = [plain_text(line) for line in notice_fragment_lines(Notice("info", words, words), width)]
+        assert max(len(line) for line in lines) <= width - 1, width

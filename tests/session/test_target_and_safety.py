@@ -98,3 +98,22 @@ def test_pointless_commands_are_warned_about(
         assert warning is None
     else:
         assert warning is not None and warned in warning and "again" in warning
+
+
+ENHANCED_EHLO = ("EHLO me.example", 250, "sandbox.test\nENHANCEDSTATUSCODES")
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "predicted"),
+    [
+        ((), "MAIL FROM:<a@sandbox.test>", "answer 503."),  # no EHLO yet: no enhanced code (RFC 2034 §3)
+        ((), "AUTH PLAIN", "answer 503."),
+        ((EHLO,), "DATA", "answer 503."),  # EHLO without ENHANCEDSTATUSCODES
+        ((ENHANCED_EHLO,), "DATA", "answer 503 5.5.1."),
+    ],
+)
+def test_the_predicted_reply_has_an_enhanced_code_only_when_advertised(
+    steps: tuple[tuple[str, int, str], ...], line: str, predicted: str
+) -> None:
+    warning = pointless_warning(line, _state(*steps))
+    assert warning is not None and predicted in warning
