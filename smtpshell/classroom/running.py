@@ -75,22 +75,13 @@ class ClassServerThread:
         return self
 
     def _run(self) -> None:
-        from smtpshell.net.event_loop import loop_factory
+        from smtpshell.net.event_loop import new_server_loop, serve_in_this_thread
 
-        loop = loop_factory()()
-        self.loop = loop
-        try:
-            loop.run_until_complete(self.server.start())
-        except BaseException as error:
-            self._error = error
-            loop.close()
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.close()
+        self.loop = new_server_loop()
+        serve_in_this_thread(self.loop, self.server.start(), self._ready, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self._error = error
 
     def call(self, function: Any, *args: Any) -> Any:
         """Run ``function(*args)`` on the server's loop and return its result (state lives on that thread)."""

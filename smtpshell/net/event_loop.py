@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -38,3 +39,26 @@ def new_server_loop() -> asyncio.AbstractEventLoop:
 def run_server(main: Coroutine[Any, Any, T]) -> T:
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
+
+
+def serve_in_this_thread(
+    loop: asyncio.AbstractEventLoop,
+    start: Coroutine[Any, Any, Any],
+    ready: threading.Event,
+    failed: Callable[[BaseException], None],
+) -> None:
+    """A server thread's whole life: ``start`` on ``loop``, ``ready`` set (after ``failed`` is told, if starting
+    failed, so the thread that waits reads the error), then the loop runs until it is stopped, and is closed."""
+    try:
+        loop.run_until_complete(start)
+    except BaseException as error:
+        failed(error)
+        loop.close()
+        ready.set()
+        return
+    ready.set()
+    try:
+        loop.run_forever()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

@@ -31,7 +31,7 @@ from smtpshell.net.connection_limits import (
 )
 from smtpshell.net.disk_work import DiskWorker
 from smtpshell.net.dsn import report_failures
-from smtpshell.net.event_loop import new_server_loop
+from smtpshell.net.event_loop import new_server_loop, serve_in_this_thread
 from smtpshell.net.mailstore import DEFAULT_MEMORY_BYTES, MailStore
 from smtpshell.net.sandbox_errors import SandboxError
 from smtpshell.net.server_log import LogEntry, LogItem, ServerLog, SessionClosed, SessionOpened, TLSEstablished
@@ -603,21 +603,11 @@ class SandboxThread:
         return self
 
     def _run(self) -> None:
-        loop = new_server_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self.sandbox.start())
-        except BaseException as error:
-            self._error = error
-            loop.close()
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+        self._loop = new_server_loop()
+        serve_in_this_thread(self._loop, self.sandbox.start(), self._ready, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self._error = error
 
     def stop(self) -> None:
         """Stop the sandbox (clients hear 421) and end its thread. Safe to call twice."""
